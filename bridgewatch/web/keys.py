@@ -1,0 +1,18 @@
+"""Typed keys for what the application and each request carry."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from bridgewatch.auth import Principal
+from bridgewatch.config import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+# Set by the auth middleware on every /api/v1 request.
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+
+def principal(request: web.Request) -> Principal:
+    return request[PRINCIPAL]

@@ -1,0 +1,187 @@
+"""The OpenAPI 3 document of the real routes (a test checks it against the router)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bridgewatch import __version__
+from bridgewatch.registry.models import LINK_TYPES, SIP_TRANSPORTS, UNIT_KINDS
+from bridgewatch.web.params import json_reply
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "Bad input; `error.field` names the field"),
+    "401": _json(_ref("Error"), "Missing, unknown or revoked token"),
+    "403": _json(_ref("Error"), "The token's role or unit scope does not allow this"),
+    "404": _json(_ref("Error"), "No such object"),
+}
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+PAGE = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
+    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+]  # fmt: skip
+ENDPOINT_FILTERS = [
+    {"name": "unit", "in": "query", "description": "unit code: the endpoints of its whole subtree", "schema": {"type": "string"}},
+    {"name": "tag", "in": "query", "schema": {"type": "string"}},
+    {"name": "active", "in": "query", "schema": {"type": "boolean"}},
+    {"name": "q", "in": "query", "description": "text search ignoring case and diacritics", "schema": {"type": "string"}},
+]  # fmt: skip
+
+
+def _op(summary: str, responses: dict, *, params=(), body: dict | None = None, tag: str) -> dict:
+    op: dict = {"summary": summary, "tags": [tag], "responses": {**responses, **ERRORS}}
+    if params:
+        op["parameters"] = list(params)
+    if body is not None:
+        op["requestBody"] = body
+    return op
+
+
+def _list_of(name: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "total"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(name)},
+            "total": {"type": "integer"},
+        },
+    }
+
+
+ENDPOINT_PROPERTIES = {
+    "code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+    "name": {"type": "string"},
+    "unit": {"type": "string", "description": "unit code"},
+    "host": {"type": "string", "description": "IP address or host name to probe"},
+    "address": {"type": "string"},
+    "contact_name": {"type": "string"},
+    "contact_phone": {"type": "string"},
+    "equipment": {"type": "string", "description": "vendor and model"},
+    "link_type": {"type": "string", "enum": ["", *LINK_TYPES]},
+    "hall_capacity": {"type": ["integer", "null"], "minimum": 0},
+    "icmp": {"type": "boolean"},
+    "tcp_ports": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 65535}},
+    "sip_port": {"type": ["integer", "null"], "minimum": 1, "maximum": 65535},
+    "sip_transport": {"type": "string", "enum": list(SIP_TRANSPORTS)},
+    "http_url": {"type": "string"},
+    "tags": {"type": "array", "items": {"type": "string"}},
+    "active": {"type": "boolean"},
+    "notes": {"type": "string"},
+    "latitude": {"type": ["number", "null"]},
+    "longitude": {"type": ["number", "null"]},
+}
+UNIT_PROPERTIES = {
+    "code": {"type": "string"},
+    "name": {"type": "string"},
+    "kind": {"type": "string", "enum": list(UNIT_KINDS)},
+    "parent": {"type": ["string", "null"], "description": "parent unit code"},
+}
+FILE_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+    },
+}
+
+
+def _body(name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def build_document() -> dict:
+    ok = lambda name, d="OK": {"200": _json(_ref(name), d)}  # noqa: E731
+    health = {"200": {"description": "OK"}, "503": {"description": "Not ready"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "bridgewatch API", "version": __version__},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "field": {"type": ["string", "null"]},
+                                "rows": {"type": "array", "items": {"type": "object"}},
+                            },
+                        }
+                    },
+                },
+                "Unit": {"type": "object", "properties": {**UNIT_PROPERTIES, "path": {"type": "string"}, "depth": {"type": "integer"}}},
+                "UnitInput": {"type": "object", "required": ["code", "name", "kind"], "properties": UNIT_PROPERTIES},
+                "UnitList": _list_of("Unit"),
+                "Endpoint": {"type": "object", "properties": {**ENDPOINT_PROPERTIES, "unit_path": {"type": "string"}}},
+                "EndpointInput": {"type": "object", "required": ["code", "name", "unit", "host"], "properties": ENDPOINT_PROPERTIES},
+                "EndpointList": _list_of("Endpoint"),
+                "ImportResult": {
+                    "type": "object",
+                    "properties": {k: {"type": "integer"} for k in ("rows", "created", "updated", "units_created")}
+                    | {"dry_run": {"type": "boolean"}},
+                },
+            },
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/healthz": {"get": {"summary": "Process is up", "security": [], "responses": health}},
+            "/readyz": {"get": {"summary": "Database is reachable", "security": [], "responses": health}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}},
+            "/api/v1/units": {
+                "get": _op("List units (depth-first)", ok("UnitList"), tag="units", params=[
+                    {"name": "unit", "in": "query", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}}]),
+                "post": _op("Create a unit (admin)", {"201": _json(_ref("Unit"), "Created")}, body=_body("UnitInput"), tag="units"),
+            },
+            "/api/v1/units/{code}": {
+                "get": _op("Read a unit", ok("Unit"), params=[CODE], tag="units"),
+                "patch": _op("Change a unit's name, kind or parent (admin)", ok("Unit"), params=[CODE], body=_body("UnitInput"), tag="units"),
+                "delete": _op("Delete an empty unit (admin)", {"204": {"description": "Deleted"}, "409": _json(_ref("Error"), "Not empty")}, params=[CODE], tag="units"),
+            },
+            "/api/v1/endpoints": {
+                "get": _op("List endpoints", ok("EndpointList"), params=[*ENDPOINT_FILTERS, *PAGE], tag="endpoints"),
+                "post": _op("Create an endpoint", {"201": _json(_ref("Endpoint"), "Created"), "409": _json(_ref("Error"), "Code taken")}, body=_body("EndpointInput"), tag="endpoints"),
+            },
+            "/api/v1/endpoints/import": {
+                "post": _op("Import a registry file (CSV or XLSX), all or nothing", {
+                    "201": _json(_ref("ImportResult"), "Imported"),
+                    "200": _json(_ref("ImportResult"), "Dry run: validated, nothing written"),
+                    "422": _json(_ref("Error"), "Rejected; error.rows lists every bad row")},
+                    params=[{"name": "dry_run", "in": "query", "schema": {"type": "boolean"}}], body=FILE_BODY, tag="endpoints"),
+            },
+            "/api/v1/endpoints/export": {
+                "get": _op("Export the registry in the import format", {"200": {"description": "The file", "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}},
+                    params=[{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "xlsx"]}}, *ENDPOINT_FILTERS], tag="endpoints"),
+            },
+            "/api/v1/endpoints/{code}": {
+                "get": _op("Read an endpoint", ok("Endpoint"), params=[CODE], tag="endpoints"),
+                "patch": _op("Change some fields of an endpoint", ok("Endpoint"), params=[CODE], body=_body("EndpointInput"), tag="endpoints"),
+                "delete": _op("Delete an endpoint", {"204": {"description": "Deleted"}}, params=[CODE], tag="endpoints"),
+            },
+        },
+    }  # fmt: skip
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return json_reply(build_document())

@@ -1,0 +1,28 @@
+"""Every route of the application, in one table (the OpenAPI document is checked against it)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bridgewatch.web import openapi
+from bridgewatch.web.views import endpoints, health, units
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", health.healthz)
+    app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/api/v1/openapi.json", openapi.openapi_json)
+
+    app.router.add_get("/api/v1/units", units.list_units)
+    app.router.add_post("/api/v1/units", units.create_unit)
+    app.router.add_get("/api/v1/units/{code}", units.get_unit)
+    app.router.add_patch("/api/v1/units/{code}", units.update_unit)
+    app.router.add_delete("/api/v1/units/{code}", units.delete_unit)
+
+    app.router.add_get("/api/v1/endpoints", endpoints.list_endpoints)
+    app.router.add_post("/api/v1/endpoints", endpoints.create_endpoint)
+    app.router.add_post("/api/v1/endpoints/import", endpoints.import_endpoints)
+    app.router.add_get("/api/v1/endpoints/export", endpoints.export_endpoints)
+    app.router.add_get("/api/v1/endpoints/{code}", endpoints.get_endpoint)
+    app.router.add_patch("/api/v1/endpoints/{code}", endpoints.update_endpoint)
+    app.router.add_delete("/api/v1/endpoints/{code}", endpoints.delete_endpoint)
