@@ -87,3 +87,10 @@ class ImportRejected(BridgewatchError):
             {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
         ]
         return body
+
+
+class ImportForbidden(ImportRejected, PermissionError):
+    """A file whose rows reach outside what the caller may write; nothing was written."""
+
+    code = "forbidden"
+    status = 403

@@ -111,9 +111,15 @@ async def client(settings: Settings) -> AsyncIterator[TestClient]:
 
 async def make_tree(conn: asyncpg.Connection) -> None:
     """province P > district D1 (> commune C1, C2), district D2 (> commune C3)."""
-    p = await units.create_unit(conn, code="P", name="Tỉnh Bắc Kạn", kind="province", parent_id=None)
-    d1 = await units.create_unit(conn, code="D1", name="Huyện Chợ Đồn", kind="district", parent_id=p.id)
-    d2 = await units.create_unit(conn, code="D2", name="Huyện Ba Bể", kind="district", parent_id=p.id)
+    p = await units.create_unit(
+        conn, code="P", name="Tỉnh Bắc Kạn", kind="province", parent_id=None
+    )
+    d1 = await units.create_unit(
+        conn, code="D1", name="Huyện Chợ Đồn", kind="district", parent_id=p.id
+    )
+    d2 = await units.create_unit(
+        conn, code="D2", name="Huyện Ba Bể", kind="district", parent_id=p.id
+    )
     await units.create_unit(conn, code="C1", name="Xã Bằng Lãng", kind="commune", parent_id=d1.id)
     await units.create_unit(conn, code="C2", name="Xã Đại Sảo", kind="commune", parent_id=d1.id)
     await units.create_unit(conn, code="C3", name="Xã Địa Linh", kind="commune", parent_id=d2.id)

@@ -31,7 +31,8 @@ FILTER = """
 WHERE ($1::bigint IS NULL OR $1 = ANY(t.ancestors))
   AND ($2::text IS NULL OR $2 = ANY(e.tags))
   AND ($3::boolean IS NULL OR e.active = $3)
-  AND ($4::text IS NULL OR strpos(e.search_text, $4) > 0)
+  AND ($4::text IS NULL OR strpos(e.search_text, $4) > 0
+       OR EXISTS (SELECT 1 FROM unit a WHERE a.id = ANY(t.ancestors) AND strpos(a.search_text, $4) > 0))
 """
 
 
@@ -43,7 +44,8 @@ def _endpoint(row: asyncpg.Record) -> Endpoint:
 
 
 def search_text(fields: dict) -> str:
-    """What `q=` matches: code, name, host, address, contact, equipment, tags; folded."""
+    """What `q=` matches besides the names of the endpoint's units: code, name, host, address,
+    contact, equipment, tags; folded."""
     parts = [fields.get(k) or "" for k in ("code", "name", "host", "address", "contact_name",
                                            "contact_phone", "equipment")]  # fmt: skip
     parts.extend(fields.get("tags") or ())

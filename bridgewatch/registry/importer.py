@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from bridgewatch.errors import BridgewatchError, ImportRejected, RowError, ValidationError
+from bridgewatch.errors import (
+    BridgewatchError,
+    ImportForbidden,
+    ImportRejected,
+    RowError,
+    ValidationError,
+)
 from bridgewatch.registry import endpoints, units
 from bridgewatch.registry.models import ENDPOINT_FIELDS, Endpoint, clean_endpoint_fields
 from bridgewatch.registry.table import (
@@ -147,7 +153,7 @@ async def apply_import(
                     try:
                         await authorize(unit_id)
                     except BridgewatchError as exc:
-                        raise ImportRejected(
+                        raise ImportForbidden(
                             [RowError(row.row, "unit_path", exc.message)]
                         ) from None
                     unit_ids[row.unit_path] = unit_id
@@ -162,7 +168,7 @@ async def apply_import(
                 try:
                     await authorize(record["unit_id"])
                 except BridgewatchError as exc:
-                    raise ImportRejected(
+                    raise ImportForbidden(
                         [RowError(row_of[record["code"]], "code", exc.message)]
                     ) from None
             created, updated = await endpoints.upsert_endpoints(

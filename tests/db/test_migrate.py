@@ -6,7 +6,9 @@ from bridgewatch.db.migrate import available_migrations, migrate
 
 
 async def _applied(conn) -> list[int]:
-    return [r["version"] for r in await conn.fetch("SELECT version FROM schema_migration ORDER BY 1")]
+    return [
+        r["version"] for r in await conn.fetch("SELECT version FROM schema_migration ORDER BY 1")
+    ]
 
 
 async def test_migrations_are_numbered_in_order():

@@ -17,7 +17,9 @@ async def _anyone(unit_id: int) -> None:
 
 
 async def import_bytes(conn, data: bytes, **kw):
-    return await importer.apply_import(conn, importer.parse_registry_file(data), authorize=_anyone, **kw)
+    return await importer.apply_import(
+        conn, importer.parse_registry_file(data), authorize=_anyone, **kw
+    )
 
 
 def csv_bytes(*lines: str, bom: bool = False) -> bytes:
@@ -42,7 +44,12 @@ async def count(conn) -> tuple[int, int]:
 
 
 async def test_valid_csv_creates_units_and_endpoints(conn):
-    result = await import_bytes(conn, csv_bytes(HEADER, GOOD_ROW, GOOD_ROW.replace("CD-01", "CD-02").replace("127.20.4.1", "127.20.4.2")))
+    result = await import_bytes(
+        conn,
+        csv_bytes(
+            HEADER, GOOD_ROW, GOOD_ROW.replace("CD-01", "CD-02").replace("127.20.4.1", "127.20.4.2")
+        ),
+    )
     assert (result.rows, result.created, result.updated, result.units_created) == (2, 2, 0, 2)
     e = await endpoints.get_endpoint(conn, "CD-01")
     assert e.unit_path == "Tỉnh Bắc Kạn / Huyện Chợ Đồn"
@@ -63,7 +70,9 @@ async def test_semicolon_bom_and_vietnamese_headers(conn):
 
 async def test_reimport_updates_by_code(conn):
     await import_bytes(conn, csv_bytes(HEADER, GOOD_ROW))
-    result = await import_bytes(conn, csv_bytes(HEADER, GOOD_ROW.replace("Hà Văn Sơn", "Nông Thị Mai")))
+    result = await import_bytes(
+        conn, csv_bytes(HEADER, GOOD_ROW.replace("Hà Văn Sơn", "Nông Thị Mai"))
+    )
     assert (result.created, result.updated, result.units_created) == (0, 1, 0)
     assert (await endpoints.get_endpoint(conn, "CD-01")).contact_name == "Nông Thị Mai"
     assert await count(conn) == (1, 2)
@@ -78,26 +87,50 @@ async def test_dry_run_counts_but_writes_nothing(conn):
 BAD_FILES = {
     "empty file": (b"", "file"),
     "header only": (csv_bytes(HEADER), "file"),
-    "not utf-8": (HEADER.encode() + "\nCD-01,Chợ Đồn".encode("cp1258", errors="replace") + b"\xff\xfe\n", "file"),
+    "not utf-8": (
+        HEADER.encode() + "\nCD-01,Chợ Đồn".encode("cp1258", errors="replace") + b"\xff\xfe\n",
+        "file",
+    ),
     "broken xlsx": (b"PK\x03\x04garbage", "file"),
     "unknown column": (csv_bytes(HEADER + ",colour", GOOD_ROW + ",red"), "colour"),
     "missing required column": (csv_bytes("code,name,unit_path", "A,B,C"), "host"),
-    "duplicate column": (csv_bytes("code,name,unit_path,host,Mã điểm cầu", "A,B,C,1.2.3.4,A"), "Mã điểm cầu"),
+    "duplicate column": (
+        csv_bytes("code,name,unit_path,host,Mã điểm cầu", "A,B,C,1.2.3.4,A"),
+        "Mã điểm cầu",
+    ),
     "bad ip": (csv_bytes(HEADER, GOOD_ROW.replace("127.20.4.1,yes", "300.1.1.1,yes")), "host"),
-    "bad host name": (csv_bytes(HEADER, GOOD_ROW.replace("127.20.4.1,yes", "codec_01.local,yes")), "host"),
+    "bad host name": (
+        csv_bytes(HEADER, GOOD_ROW.replace("127.20.4.1,yes", "codec_01.local,yes")),
+        "host",
+    ),
     "bad port": (csv_bytes(HEADER, GOOD_ROW.replace("1720 5060", "1720 99999")), "tcp_ports"),
     "bad sip port": (csv_bytes(HEADER, GOOD_ROW.replace(",5060,http", ",sip,http")), "sip_port"),
     "bad yes/no": (csv_bytes(HEADER, GOOD_ROW.replace(",yes,1720", ",maybe,1720")), "icmp"),
-    "unknown link type": (csv_bytes(HEADER, GOOD_ROW.replace(",tslcd,", ",carrier-pigeon,")), "link_type"),
+    "unknown link type": (
+        csv_bytes(HEADER, GOOD_ROW.replace(",tslcd,", ",carrier-pigeon,")),
+        "link_type",
+    ),
     "negative capacity": (csv_bytes(HEADER, GOOD_ROW.replace(",120,", ",-5,")), "hall_capacity"),
-    "missing name": (csv_bytes(HEADER, GOOD_ROW.replace("Hội trường Huyện ủy Chợ Đồn", "")), "name"),
+    "missing name": (
+        csv_bytes(HEADER, GOOD_ROW.replace("Hội trường Huyện ủy Chợ Đồn", "")),
+        "name",
+    ),
     "missing code": (csv_bytes(HEADER, GOOD_ROW.replace("CD-01", "", 1)), "code"),
     "bad code": (csv_bytes(HEADER, GOOD_ROW.replace("CD-01", "CD 01", 1)), "code"),
-    "empty unit in path": (csv_bytes(HEADER, GOOD_ROW.replace("Tỉnh Bắc Kạn / Huyện", "Tỉnh Bắc Kạn //Huyện")), "unit_path"),
-    "bad url": (csv_bytes(HEADER, GOOD_ROW.replace("http://127.20.4.1/", "ftp://127.20.4.1/")), "http_url"),
+    "empty unit in path": (
+        csv_bytes(HEADER, GOOD_ROW.replace("Tỉnh Bắc Kạn / Huyện", "Tỉnh Bắc Kạn //Huyện")),
+        "unit_path",
+    ),
+    "bad url": (
+        csv_bytes(HEADER, GOOD_ROW.replace("http://127.20.4.1/", "ftp://127.20.4.1/")),
+        "http_url",
+    ),
     "bad phone": (csv_bytes(HEADER, GOOD_ROW.replace("0912 345 678", "call me")), "contact_phone"),
     "extra cells": (csv_bytes(HEADER, GOOD_ROW + ",surprise"), "file"),
-    "xlsx bad port": (xlsx_bytes([HEADER.split(","), GOOD_ROW.replace("1720 5060", "abc").split(",")]), "tcp_ports"),
+    "xlsx bad port": (
+        xlsx_bytes([HEADER.split(","), GOOD_ROW.replace("1720 5060", "abc").split(",")]),
+        "tcp_ports",
+    ),
 }
 
 
@@ -140,7 +173,11 @@ async def test_operator_outside_scope_rejects_whole_import(conn):
     other = GOOD_ROW.replace("CD-01", "BB-01").replace("Huyện Chợ Đồn", "Huyện Ba Bể")
     before = await count(conn)
     with pytest.raises(ImportRejected) as info:
-        await importer.apply_import(conn, importer.parse_registry_file(csv_bytes(HEADER, GOOD_ROW, other)), authorize=only_cho_don)
+        await importer.apply_import(
+            conn,
+            importer.parse_registry_file(csv_bytes(HEADER, GOOD_ROW, other)),
+            authorize=only_cho_don,
+        )
     assert info.value.errors[0].row == 3
     assert await count(conn) == before
 
@@ -149,7 +186,9 @@ async def test_operator_outside_scope_rejects_whole_import(conn):
 async def test_export_then_import_round_trips(conn, fmt):
     await load_demo_province(conn)
     before, _ = await endpoints.list_endpoints(conn, EndpointFilter(), limit=None)
-    await conn.execute("UPDATE endpoint SET latitude = 22.15, longitude = 105.83, sip_port = NULL WHERE code = 'BK-TU'")
+    await conn.execute(
+        "UPDATE endpoint SET latitude = 22.15, longitude = 105.83, sip_port = NULL WHERE code = 'BK-TU'"
+    )
     before, _ = await endpoints.list_endpoints(conn, EndpointFilter(), limit=None)
     data = importer.export_registry(before, fmt)
     await conn.execute("DELETE FROM endpoint")

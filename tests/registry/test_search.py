@@ -10,8 +10,12 @@ from tests.registry.test_units import add_endpoint
 async def points(conn):
     await make_tree(conn)
     await add_endpoint(conn, "BK-TU", "P", name="Hội trường Tỉnh ủy Bắc Kạn")
-    await add_endpoint(conn, "CD-01", "D1", name="Hội trường Huyện ủy Chợ Đồn", contact_name="Đinh Văn Đạt")
-    await add_endpoint(conn, "BB-01", "D2", name="Hội trường Huyện ủy Ba Bể", equipment="Polycom Group 500")
+    await add_endpoint(
+        conn, "CD-01", "D1", name="Hội trường Huyện ủy Chợ Đồn", contact_name="Đinh Văn Đạt"
+    )
+    await add_endpoint(
+        conn, "BB-01", "D2", name="Hội trường Huyện ủy Ba Bể", equipment="Polycom Group 500"
+    )
     await add_endpoint(conn, "DL-01", "C3", name="Đảng ủy xã Địa Linh", tags="xa 4g")
 
 
@@ -21,7 +25,8 @@ async def points(conn):
         ("cho don", ["CD-01"]),
         ("Chợ Đồn", ["CD-01"]),
         ("CHO ĐON", ["CD-01"]),
-        ("bac kan", ["BK-TU"]),
+        ("bac kan", ["BB-01", "BK-TU", "CD-01", "DL-01"]),  # every point in the province
+        ("ba be", ["BB-01", "DL-01"]),  # the district's unit name reaches its communes
         ("dia linh", ["DL-01"]),
         ("dinh van dat", ["CD-01"]),  # contact name, with đ folded
         ("polycom", ["BB-01"]),

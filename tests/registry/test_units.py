@@ -9,7 +9,9 @@ from tests.conftest import make_tree
 
 async def add_endpoint(conn, code: str, unit_code: str, **extra):
     unit = await units.get_unit(conn, unit_code)
-    fields = clean_endpoint_fields({"code": code, "name": code, "host": "127.0.0.1", **extra}, partial=False)
+    fields = clean_endpoint_fields(
+        {"code": code, "name": code, "host": "127.0.0.1", **extra}, partial=False
+    )
     return await endpoints.insert_endpoint(conn, {**fields, "unit_id": unit.id})
 
 
@@ -17,7 +19,11 @@ async def test_tree_of_any_depth_has_paths_and_depths(conn):
     await make_tree(conn)
     parent = (await units.get_unit(conn, "C1")).id
     for depth in range(3, 8):  # hamlets below communes, deeper than any fixed scheme
-        parent = (await units.create_unit(conn, code=f"L{depth}", name=f"Thôn {depth}", kind="other", parent_id=parent)).id
+        parent = (
+            await units.create_unit(
+                conn, code=f"L{depth}", name=f"Thôn {depth}", kind="other", parent_id=parent
+            )
+        ).id
     deepest = await units.get_unit(conn, "L7")
     assert deepest.depth == 7
     assert deepest.path.startswith("Tỉnh Bắc Kạn / Huyện Chợ Đồn / Xã Bằng Lãng / Thôn 3")
@@ -27,7 +33,13 @@ async def test_tree_of_any_depth_has_paths_and_depths(conn):
 
 async def test_subtree_filter_includes_descendants_only(conn):
     await make_tree(conn)
-    for code, unit in (("E-P", "P"), ("E-D1", "D1"), ("E-C1", "C1"), ("E-C2", "C2"), ("E-C3", "C3")):
+    for code, unit in (
+        ("E-P", "P"),
+        ("E-D1", "D1"),
+        ("E-C1", "C1"),
+        ("E-C2", "C2"),
+        ("E-C3", "C3"),
+    ):
         await add_endpoint(conn, code, unit)
     d1 = await units.get_unit(conn, "D1")
     items, total = await endpoints.list_endpoints(conn, EndpointFilter(unit_id=d1.id), limit=100)
@@ -65,7 +77,9 @@ async def test_sibling_names_are_unique_but_cousins_may_share(conn):
     d1 = await units.get_unit(conn, "D1")
     d2 = await units.get_unit(conn, "D2")
     with pytest.raises(Conflict):
-        await units.create_unit(conn, code="X", name="Xã Bằng Lãng", kind="commune", parent_id=d1.id)
+        await units.create_unit(
+            conn, code="X", name="Xã Bằng Lãng", kind="commune", parent_id=d1.id
+        )
     await units.create_unit(conn, code="X", name="Xã Bằng Lãng", kind="commune", parent_id=d2.id)
 
 
@@ -86,4 +100,8 @@ async def test_ensure_unit_path_creates_missing_units_with_kinds(conn):
     again, created_again = await units.ensure_unit_path(conn, ["Tỉnh Thái Nguyên", "Xã Chợ Mới"])
     assert (again, created_again) == (unit_id, 0)
     unit = await units.get_unit_by_id(conn, unit_id)
-    assert unit.kind == "commune" and unit.code == "xa-cho-moi" and unit.parent_code == "tinh-thai-nguyen"
+    assert (
+        unit.kind == "commune"
+        and unit.code == "xa-cho-moi"
+        and unit.parent_code == "tinh-thai-nguyen"
+    )

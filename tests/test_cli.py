@@ -1,0 +1,216 @@
+"""The `bridgewatch` command as a user runs it: real processes, real embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import asyncpg
+
+from bridgewatch.db.migrate import available_migrations
+
+GOOD = "code,name,unit_path,host,tcp_ports\nCD-01,Hội trường Chợ Đồn,Tỉnh Bắc Kạn / Huyện Chợ Đồn,127.20.4.1,1720\n"
+
+
+def run(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bridgewatch", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api(port: int, path: str, token: str | None = None) -> tuple[int, object]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+class Serve:
+    """`bridgewatch serve` in the background, stopped with SIGINT like Ctrl-C."""
+
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bridgewatch",
+                "serve",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(self.port),
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if api(self.port, "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise AssertionError(self.process.stdout.read())
+            time.sleep(0.2)
+        raise AssertionError("serve did not become ready")
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=30)
+        return output
+
+
+def server_running(data_dir: Path) -> bool:
+    return (data_dir / "pgdata" / "postmaster.pid").exists()
+
+
+def test_import_export_alone_starts_and_stops_embedded_server(tmp_path):
+    data = tmp_path / "data"
+    points = tmp_path / "points.csv"
+    points.write_text(GOOD, encoding="utf-8")
+    result = run("import", str(points), "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "1 new" in result.stdout and "embedded PostgreSQL in" in result.stderr
+    assert not server_running(data)
+
+    out = tmp_path / "out.csv"
+    result = run("export", str(out), "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "CD-01,Hội trường Chợ Đồn,Tỉnh Bắc Kạn / Huyện Chợ Đồn,127.20.4.1,yes,1720"
+        in out.read_text(encoding="utf-8-sig")
+    )
+
+    again = run("import", str(out), "--data-dir", str(data))
+    assert again.returncode == 0 and "0 new, 1 updated" in again.stdout
+
+
+def test_bad_import_exits_non_zero_lists_rows_and_writes_nothing(tmp_path):
+    data = tmp_path / "data"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        GOOD + "CD-02,x,Tỉnh Bắc Kạn,999.1.1.1,1720\nCD-03,y,,127.0.0.1,99999\n", encoding="utf-8"
+    )
+    result = run("import", str(bad), "--data-dir", str(data))
+    assert result.returncode == 2
+    assert "row 3, column host" in result.stderr
+    assert "row 4, column tcp_ports" in result.stderr and "row 4, column unit_path" in result.stderr
+    dry = run("import", str(tmp_path / "missing.csv"), "--data-dir", str(data))
+    assert dry.returncode == 2 and "cannot read" in dry.stderr
+    out = tmp_path / "out.csv"
+    assert run("export", str(out), "--data-dir", str(data)).returncode == 0
+    assert out.read_text(encoding="utf-8-sig").count("\n") == 1  # header only
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    data = tmp_path / "data"
+    points = tmp_path / "points.xlsx"
+    points.write_text(GOOD, encoding="utf-8")
+    result = run("import", str(points), "--dry-run", "--data-dir", str(data))
+    assert result.returncode == 0 and "would import 1 rows" in result.stdout
+    listing = run("units", "--data-dir", str(data))
+    assert listing.stdout.strip() == ""
+
+
+def test_serve_shares_embedded_server_with_other_commands_and_restarts_with_data(tmp_path):
+    data = tmp_path / "data"
+    serve = Serve(data, "--demo")
+    try:
+        created = run(
+            "token", "create", "--role", "viewer", "--name", "Phòng CNTT", "--data-dir", str(data)
+        )
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.strip().splitlines()[-1]
+        assert token.startswith("bw_")
+        status, body = api(serve.port, "/api/v1/endpoints?q=cho%20don&limit=200", token)
+        assert status == 200 and body["total"] == 21  # the district hall and its 20 communes
+        # The token command joined the running server and left it running.
+        assert server_running(data)
+        assert api(serve.port, "/readyz")[0] == 200
+        listing = run("token", "list", "--data-dir", str(data))
+        assert "Phòng CNTT" in listing.stdout and token not in listing.stdout
+    finally:
+        output = serve.stop()
+    assert serve.process.returncode == 0, output
+    assert not server_running(data), "serve should stop the embedded server it started"
+
+    serve = Serve(data)
+    try:
+        status, body = api(serve.port, "/api/v1/endpoints?limit=1", token)
+        assert status == 200 and body["total"] == 128
+    finally:
+        serve.stop()
+
+
+def test_token_revoke_and_operator_needs_unit(tmp_path):
+    data = tmp_path / "data"
+    no_unit = run("token", "create", "--role", "operator", "--name", "x", "--data-dir", str(data))
+    assert no_unit.returncode == 2 and "unit" in no_unit.stderr
+    bad_unit = run(
+        "token",
+        "create",
+        "--role",
+        "operator",
+        "--unit",
+        "nope",
+        "--name",
+        "x",
+        "--data-dir",
+        str(data),
+    )
+    assert bad_unit.returncode == 2 and "no unit" in bad_unit.stderr
+    created = run("token", "create", "--role", "admin", "--name", "a", "--data-dir", str(data))
+    token_id = created.stdout.split()[2]
+    revoked = run("token", "revoke", token_id, "--data-dir", str(data))
+    assert revoked.returncode == 0
+    assert "(revoked)" in run("token", "list", "--data-dir", str(data)).stdout
+
+
+def test_bad_config_exits_2_naming_the_key(tmp_path):
+    config = tmp_path / "bw.toml"
+    config.write_text("[server]\nport = 'eighty'\n")
+    result = run("migrate", "--config", str(config), "--data-dir", str(tmp_path))
+    assert result.returncode == 2 and "server.port" in result.stderr
+
+
+async def test_two_processes_migrating_at_once_apply_each_once(empty_db_url):
+    env = {"BRIDGEWATCH_DATABASE_URL": empty_db_url}
+    procs = [
+        await asyncio.create_subprocess_exec(sys.executable, "-m", "bridgewatch", "migrate", env={**os.environ, **env},
+                                             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        for _ in range(3)
+    ]  # fmt: skip
+    results = await asyncio.gather(*(p.communicate() for p in procs))
+    assert [p.returncode for p in procs] == [0, 0, 0], results
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        rows = await conn.fetch("SELECT version FROM schema_migration ORDER BY version")
+    finally:
+        await conn.close()
+    assert [r["version"] for r in rows] == [m.version for m in available_migrations()]
