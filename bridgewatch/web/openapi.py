@@ -143,6 +143,7 @@ def build_document() -> dict:
         },
         "security": [{"bearer": []}],
         "paths": {
+            "/": {"get": {"summary": "Where the API and checks are", "security": [], "responses": {"200": {"description": "OK"}}}},
             "/healthz": {"get": {"summary": "Process is up", "security": [], "responses": health}},
             "/readyz": {"get": {"summary": "Database is reachable", "security": [], "responses": health}},
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}},

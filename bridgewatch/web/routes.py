@@ -9,6 +9,7 @@ from bridgewatch.web.views import endpoints, health, units
 
 
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/", health.index)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/api/v1/openapi.json", openapi.openapi_json)

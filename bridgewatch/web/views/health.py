@@ -6,8 +6,23 @@ import asyncio
 
 from aiohttp import web
 
+from bridgewatch import __version__
 from bridgewatch.web.keys import POOL
 from bridgewatch.web.params import json_reply
+
+
+async def index(request: web.Request) -> web.Response:
+    """Where things are, for someone who opens the service's address."""
+    return json_reply(
+        {
+            "service": "bridgewatch",
+            "version": __version__,
+            "api": "/api/v1",
+            "openapi": "/api/v1/openapi.json",
+            "health": "/healthz",
+            "ready": "/readyz",
+        }
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:
