@@ -13,6 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bridgewatch.errors import ValidationError
+from bridgewatch.probes.base import ProbeSettings
+from bridgewatch.readiness import THRESHOLD_FIELDS, Thresholds
 
 ENV_PREFIX = "BRIDGEWATCH_"
 
@@ -34,12 +36,43 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
+class ProbesSettings(ProbeSettings):
+    """Probe behaviour plus how a sweep paces them."""
+
+    # Probes in flight at once, over the whole process.
+    concurrency: int = 2000
+    # Probe starts per second: spreads a sweep so that no burst floods the links.
+    rate: float = 25000.0
+    # Open HTTP connections at once.
+    http_concurrency: int = 200
+
+
+@dataclass(frozen=True)
+class ReadinessSettings(Thresholds):
+    """Default thresholds, and overrides per tag: [readiness.tags.xa] max_loss_pct = 8."""
+
+    tags: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResultsSettings:
+    # Rows kept in memory while the database is away; what does not fit is counted as dropped.
+    buffer_rows: int = 1_000_000
+    # Rows per COPY, and the longest a row waits before it is written.
+    batch_rows: int = 20_000
+    flush_interval: float = 0.5
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".bridgewatch")
     timezone: str = "Asia/Ho_Chi_Minh"
     log_level: str = "INFO"
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    probes: ProbesSettings = field(default_factory=ProbesSettings)
+    readiness: ReadinessSettings = field(default_factory=ReadinessSettings)
+    results: ResultsSettings = field(default_factory=ResultsSettings)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -139,6 +172,13 @@ def _coerce(key: str, hint: object, value: object) -> object:
             return float(value)  # type: ignore[arg-type]
         if hint is Path:
             return Path(str(value))
+        if typing.get_origin(hint) is tuple:
+            items = value.replace(",", " ").split() if isinstance(value, str) else value
+            if not isinstance(items, list | tuple):
+                raise ValueError(value)
+            return tuple(int(item) for item in items)
+        if hint is dict:
+            return _tag_thresholds(key, value)
         if hint is str:
             if not isinstance(value, str | int | float):
                 raise ValueError(value)
@@ -147,6 +187,25 @@ def _coerce(key: str, hint: object, value: object) -> object:
         name = getattr(hint, "__name__", str(hint))
         raise ValidationError(key, f"setting '{key}' must be a {name}, got {value!r}") from None
     return value
+
+
+def _tag_thresholds(key: str, value: object) -> dict:
+    """[readiness.tags.TAG] tables: each key a threshold name, each value a number."""
+    if not isinstance(value, dict):
+        raise ValueError(value)
+    result = {}
+    for tag, overrides in value.items():
+        if not isinstance(overrides, dict):
+            raise ValidationError(f"{key}.{tag}", f"'{key}.{tag}' must be a table of thresholds")
+        for name, number in overrides.items():
+            if name not in THRESHOLD_FIELDS:
+                raise ValidationError(f"{key}.{tag}.{name}", f"unknown threshold '{name}'")
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise ValidationError(
+                    f"{key}.{tag}.{name}", f"'{key}.{tag}.{name}' must be a number"
+                )
+        result[str(tag).lower()] = dict(overrides)
+    return result
 
 
 def _check(settings: Settings) -> None:
@@ -162,5 +221,20 @@ def _check(settings: Settings) -> None:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError("timezone", f"unknown time zone {settings.timezone!r}") from None
+    probes = settings.probes
+    for name in ("timeout", "icmp_interval", "sip_retransmit", "rate"):
+        if getattr(probes, name) <= 0:
+            raise ValidationError(f"probes.{name}", f"'probes.{name}' must be positive")
+    for name in ("icmp_count", "concurrency", "http_concurrency"):
+        if getattr(probes, name) < 1:
+            raise ValidationError(f"probes.{name}", f"'probes.{name}' must be at least 1")
+    if (
+        settings.results.buffer_rows < settings.results.batch_rows
+        or settings.results.batch_rows < 1
+    ):
+        raise ValidationError(
+            "results.buffer_rows",
+            "'results.buffer_rows' must be at least 'results.batch_rows' (>= 1)",
+        )
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ValidationError("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")

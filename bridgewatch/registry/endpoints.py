@@ -14,14 +14,14 @@ from bridgewatch.text import fold
 WRITABLE = (
     "code", "name", "unit_id", "host", "address", "contact_name", "contact_phone", "equipment",
     "link_type", "hall_capacity", "icmp", "tcp_ports", "sip_port", "sip_transport", "http_url",
-    "tags", "active", "notes", "latitude", "longitude",
+    "tags", "active", "notes", "latitude", "longitude", "thresholds",
 )  # fmt: skip
 
 ENDPOINT_SELECT = """
 SELECT e.id, e.code, e.name, e.unit_id, u.code AS unit_code, t.path AS unit_path, e.host,
        e.address, e.contact_name, e.contact_phone, e.equipment, e.link_type, e.hall_capacity,
        e.icmp, e.tcp_ports, e.sip_port, e.sip_transport, e.http_url, e.tags, e.active, e.notes,
-       e.latitude, e.longitude, e.created_at, e.updated_at
+       e.latitude, e.longitude, e.thresholds, e.created_at, e.updated_at
 FROM endpoint e
 JOIN unit u ON u.id = e.unit_id
 JOIN unit_tree t ON t.id = e.unit_id
@@ -118,23 +118,39 @@ async def update_endpoint(conn: asyncpg.Connection, endpoint_id: int, fields: di
     )
 
 
-async def upsert_endpoints(conn: asyncpg.Connection, rows: list[dict]) -> tuple[int, int]:
-    """Insert or update by code; return (created, updated). Unchanged rows count as updated."""
+async def upsert_endpoints(
+    conn: asyncpg.Connection, rows: list[dict], *, columns: frozenset[str] | None = None
+) -> tuple[int, int]:
+    """Insert or update by code; return (created, updated). Unchanged rows count as updated.
+
+    An existing endpoint keeps its values of the columns not in `columns` (a file that leaves out
+    `notes` does not wipe the notes); a new one gets the defaults.
+    """
     codes = [r["code"] for r in rows]
-    existing = {
-        r["code"] for r in await conn.fetch("SELECT code FROM endpoint WHERE code = ANY($1)", codes)
-    }
-    columns = ", ".join(WRITABLE)
+    existing = {e.code: e for e in await list_by_codes(conn, codes)}
+    if columns is not None:
+        kept = [c for c in WRITABLE if c not in columns and c not in ("code", "unit_id")]
+        rows = [
+            {**r, **{c: getattr(existing[r["code"]], c) for c in kept}}
+            if r["code"] in existing
+            else r
+            for r in rows
+        ]
+    column_list = ", ".join(WRITABLE)
     params = ", ".join(f"${i}" for i in range(1, len(WRITABLE) + 2))
     updates = ", ".join(f"{c} = excluded.{c}" for c in WRITABLE if c != "code")
     await conn.executemany(
-        f"""INSERT INTO endpoint ({columns}, search_text) VALUES ({params})
+        f"""INSERT INTO endpoint ({column_list}, search_text) VALUES ({params})
             ON CONFLICT (code) DO UPDATE SET {updates}, search_text = excluded.search_text,
                                              updated_at = now()""",
         [[*_values(r), search_text(r)] for r in rows],
     )
-    updated = len(existing)
-    return len(rows) - updated, updated
+    return len(rows) - len(existing), len(existing)
+
+
+async def list_by_codes(conn: asyncpg.Connection, codes: list[str]) -> list[Endpoint]:
+    rows = await conn.fetch(ENDPOINT_SELECT + "WHERE e.code = ANY($1) ORDER BY e.code", codes)
+    return [_endpoint(r) for r in rows]
 
 
 async def delete_endpoint(conn: asyncpg.Connection, endpoint_id: int) -> None:

@@ -15,7 +15,12 @@ from bridgewatch.errors import (
     ValidationError,
 )
 from bridgewatch.registry import endpoints, units
-from bridgewatch.registry.models import ENDPOINT_FIELDS, Endpoint, clean_endpoint_fields
+from bridgewatch.registry.models import (
+    ENDPOINT_FIELDS,
+    Endpoint,
+    clean_endpoint_fields,
+    thresholds_text,
+)
 from bridgewatch.registry.table import (
     COLUMNS,
     EXTRA_COLUMNS,
@@ -36,6 +41,8 @@ class ImportRow:
     row: int
     unit_path: tuple[str, ...]
     fields: dict
+    # The file's columns: an existing endpoint keeps its values of the others.
+    columns: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ def parse_registry_file(data: bytes) -> list[ImportRow]:
     if len(body) > MAX_ROWS:
         raise ImportRejected([RowError(0, "file", f"more than {MAX_ROWS} rows")])
 
+    present = frozenset(c for c in columns if c)
     rows: list[ImportRow] = []
     first_row_of: dict[str, int] = {}
     for number, cells in body:
@@ -120,7 +128,7 @@ def parse_registry_file(data: bytes) -> list[ImportRow]:
                 first_row_of[code] = number
         errors.extend(row_errors)
         if not row_errors:
-            rows.append(ImportRow(number, path, fields))
+            rows.append(ImportRow(number, path, fields, present))
     if errors:
         raise ImportRejected(errors)
     return rows
@@ -172,7 +180,9 @@ async def apply_import(
                         [RowError(row_of[record["code"]], "code", exc.message)]
                     ) from None
             created, updated = await endpoints.upsert_endpoints(
-                conn, [{**r.fields, "unit_id": unit_ids[r.unit_path]} for r in rows]
+                conn,
+                [{**r.fields, "unit_id": unit_ids[r.unit_path]} for r in rows],
+                columns=rows[0].columns if rows else None,
             )
             result = ImportResult(len(rows), created, updated, units_created, dry_run)
             if dry_run:
@@ -209,6 +219,7 @@ def export_rows(items: list[Endpoint]) -> list[dict]:
                 "address": e.address,
                 "latitude": "" if e.latitude is None else repr(e.latitude),
                 "longitude": "" if e.longitude is None else repr(e.longitude),
+                "thresholds": thresholds_text(e.thresholds),
             }
         )
     return rows

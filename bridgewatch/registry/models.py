@@ -73,6 +73,7 @@ class Endpoint:
     notes: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    thresholds: dict = field(default_factory=dict, hash=False)
     created_at: datetime | None = field(default=None, compare=False)
     updated_at: datetime | None = field(default=None, compare=False)
 
@@ -99,6 +100,7 @@ class Endpoint:
             "notes": self.notes,
             "latitude": self.latitude,
             "longitude": self.longitude,
+            "thresholds": self.thresholds,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
         }
@@ -272,6 +274,52 @@ def _coordinate(limit: float) -> Callable[[str, object], float | None]:
     return clean
 
 
+# Kept here rather than imported from readiness: the registry stands left of the probes.
+THRESHOLD_NAMES = (
+    "max_loss_pct",
+    "max_rtt_ms",
+    "max_jitter_ms",
+    "min_mos",
+    "min_cert_days",
+    "max_age_s",
+)
+
+
+def clean_thresholds(name: str, value: object) -> dict:
+    """Per-endpoint readiness overrides: a JSON object, or text "max_loss_pct=8; max_rtt_ms=400"."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        pairs = {}
+        for item in re.split(r"[\s,;]+", value.strip()):
+            key, sep, number = item.partition("=")
+            if not sep:
+                raise ValidationError(name, f"{name}: {item!r} is not name=number")
+            pairs[key] = number
+        value = pairs
+    if not isinstance(value, dict):
+        raise ValidationError(name, f"{name} must be an object of threshold names and numbers")
+    cleaned = {}
+    for key, number in value.items():
+        if key not in THRESHOLD_NAMES:
+            raise ValidationError(
+                name, f"{name}: unknown threshold {key!r} (known: {', '.join(THRESHOLD_NAMES)})"
+            )
+        try:
+            if isinstance(number, bool):
+                raise ValueError
+            cleaned[key] = float(number)
+        except (TypeError, ValueError):
+            raise ValidationError(name, f"{name}: {key} must be a number, got {number!r}") from None
+        if cleaned[key] < 0:
+            raise ValidationError(name, f"{name}: {key} must not be negative")
+    return cleaned
+
+
+def thresholds_text(thresholds: dict) -> str:
+    return "; ".join(f"{k}={v:g}" for k, v in thresholds.items())
+
+
 ENDPOINT_FIELDS: dict[str, Callable[[str, object], object]] = {
     "code": clean_code,
     "name": _text(200, required=True),
@@ -292,6 +340,7 @@ ENDPOINT_FIELDS: dict[str, Callable[[str, object], object]] = {
     "notes": _text(4000),
     "latitude": _coordinate(90),
     "longitude": _coordinate(180),
+    "thresholds": clean_thresholds,
 }
 ENDPOINT_DEFAULTS: dict[str, object] = {
     "address": "",
@@ -310,6 +359,7 @@ ENDPOINT_DEFAULTS: dict[str, object] = {
     "notes": "",
     "latitude": None,
     "longitude": None,
+    "thresholds": {},
 }
 REQUIRED_ENDPOINT_FIELDS = ("code", "name", "host")
 

@@ -15,7 +15,7 @@ COLUMNS = (
     "notes",
 )  # fmt: skip
 # Accepted on import and written on export after the canonical ones.
-EXTRA_COLUMNS = ("sip_transport", "address", "latitude", "longitude")
+EXTRA_COLUMNS = ("sip_transport", "address", "latitude", "longitude", "thresholds")
 REQUIRED_COLUMNS = ("code", "name", "unit_path", "host")
 
 # Vietnamese headers as provinces write them, compared without case or diacritics.
@@ -40,6 +40,7 @@ ALIASES = {
     "address": ("địa chỉ", "địa điểm"),
     "latitude": ("vĩ độ",),
     "longitude": ("kinh độ",),
+    "thresholds": ("ngưỡng",),
 }
 _HEADER_LOOKUP = {
     fold(name): column

@@ -1,0 +1,1 @@
+"""Probes: protocol code only (ICMP, TCP, SIP OPTIONS, HTTP) behind one small interface."""
