@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -147,6 +148,65 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bridgewatch.checkcli import ProgressBar, print_report
+    from bridgewatch.monitor import Monitor
+
+    async def run():
+        async with open_pool(settings) as pool:
+            async with pool.acquire() as conn:
+                unit_id = (await units.get_unit(conn, args.unit)).id if args.unit else None
+            async with Monitor(pool, settings) as monitor:
+                return await monitor.sweep(
+                    EndpointFilter(unit_id=unit_id, tag=args.tag),
+                    scope=f"check:{args.unit or 'all'}",
+                    progress=None if args.json else ProgressBar(),
+                )
+
+    report = asyncio.run(run())
+    print_report(report, as_json=args.json, lang=args.lang)
+    return (
+        EXIT_OK if all(s.readiness.state == "ready" for _, s in report.statuses) else EXIT_NOT_READY
+    )
+
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from bridgewatch.simulator.faults import assign_faults, parse_faults
+    from bridgewatch.simulator.registry import registry_csv
+    from bridgewatch.simulator.run import SimulatorProcesses, points_per_process
+    from bridgewatch.simulator.server import SimulatedPoint, loopback_addresses
+
+    if args.count < 1:
+        _stderr("error: count: must be at least 1")
+        return EXIT_ERROR
+    faults = assign_faults(args.count, parse_faults(args.faults or ""), seed=args.seed)
+    points = [
+        SimulatedPoint(host, fault)
+        for host, fault in zip(loopback_addresses(args.count), faults, strict=True)
+    ]
+    if args.export:
+        Path(args.export).write_bytes(registry_csv(points))
+        print(f"wrote the registry file {args.export} ({args.count} points)")
+    per_process = points_per_process()
+    simulator = SimulatorProcesses(points, per_process=per_process)
+    simulator.start()
+    broken = sum(1 for f in faults if f)
+    print(
+        f"simulating {args.count} points on {points[0].host} .. {points[-1].host} "
+        f"({broken} with faults, {len(simulator.processes)} processes); Ctrl-C stops",
+        flush=True,
+    )
+    try:
+        while all(p.is_alive() for p in simulator.processes):
+            time.sleep(0.5)
+        _stderr("error: a simulator process stopped")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_OK
+    finally:
+        simulator.stop()
+
+
 def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list:
         async with open_pool(settings) as pool, pool.acquire() as conn:
@@ -233,6 +293,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--unit", help="only this unit's subtree")
     add("units", cmd_units, "show the unit tree")
+    p = add("check", cmd_check, "probe points now; exit 0 if all ready, 1 if not, 2 on error")
+    p.add_argument("--unit", help="only this unit's subtree")
+    p.add_argument("--all", action="store_true", help="every active point (the default)")
+    p.add_argument("--tag", help="only points with this tag")
+    p.add_argument(
+        "--json", action="store_true", help="print only a JSON array, one object per point"
+    )
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the table")
+    p = add("simulate", cmd_simulate, "serve simulated points on loopback addresses until Ctrl-C")
+    p.add_argument("--count", type=int, required=True, help="how many points")
+    p.add_argument(
+        "--faults", help="e.g. down=5%%,slow=3,lossy=2%%,sip-503=1%%,sip-404=2,flapping=1"
+    )
+    p.add_argument(
+        "--export", help="write the matching registry file (CSV) for `bridgewatch import`"
+    )
+    p.add_argument("--seed", type=int, default=2021, help="which points get which fault")
 
     p = add("token", cmd_token, "manage API tokens")
     token_sub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")

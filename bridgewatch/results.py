@@ -180,3 +180,30 @@ async def probe_history(
 ) -> list[ProbeResult]:
     rows = await conn.fetch(HISTORY_SQL, endpoint_id, since, kind, limit)
     return [ProbeResult(endpoint_id=endpoint_id, **dict(r)) for r in rows]
+
+
+async def latest_readiness(conn: asyncpg.Connection, endpoint_id: int) -> dict | None:
+    """The endpoint's last stored readiness and the probe results of that sweep, as JSON."""
+    row = await conn.fetchrow(
+        """SELECT at, sweep_id, mos, state, reason_vi, reason_en FROM readiness_result
+           WHERE endpoint_id = $1 ORDER BY at DESC LIMIT 1""",
+        endpoint_id,
+    )
+    if row is None:
+        return None
+    probes = await conn.fetch(
+        """SELECT at, kind, status, rtt_ms, rtt_min_ms, rtt_max_ms, jitter_ms, loss_pct, cert_days,
+                  port, code, detail
+           FROM probe_result WHERE endpoint_id = $1 AND sweep_id = $2 ORDER BY kind, port""",
+        endpoint_id,
+        row["sweep_id"],
+    )
+    return {
+        "state": row["state"],
+        "reason": {"vi": row["reason_vi"], "en": row["reason_en"]},
+        "reasons": [],
+        "mos": row["mos"],
+        "checked_at": row["at"].isoformat(),
+        "changed_at": None,
+        "probes": [ProbeResult(endpoint_id=endpoint_id, **dict(p)).to_json() for p in probes],
+    }

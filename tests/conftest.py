@@ -138,3 +138,36 @@ async def tokens(conn: asyncpg.Connection) -> dict[str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def simulator():
+    """A factory: `await simulator(["down", None, "sip-503"])` serves points with those faults."""
+    from bridgewatch.simulator.server import SimulatedPoint, Simulator, loopback_addresses
+
+    started = []
+    # Each test gets its own loopback block so that a point never answers for another test.
+    block = next(_numbers)
+
+    async def start(faults: list[str | None], **options) -> Simulator:
+        import ipaddress
+
+        first = ipaddress.ip_address(f"127.{150 + block % 50}.{len(started)}.1")
+        hosts = loopback_addresses(len(faults), first)
+        sim = Simulator([SimulatedPoint(h, f, **options) for h, f in zip(hosts, faults, strict=True)])
+        await sim.start()
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        await sim.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def probe_context():
+    from bridgewatch.probes.base import ProbeSettings
+    from bridgewatch.probes.context import ProbeContext
+
+    async with ProbeContext(ProbeSettings(timeout=1.0, icmp_count=3, icmp_interval=0.01)) as context:
+        yield context

@@ -214,3 +214,73 @@ async def test_two_processes_migrating_at_once_apply_each_once(empty_db_url):
     finally:
         await conn.close()
     assert [r["version"] for r in rows] == [m.version for m in available_migrations()]
+
+
+async def bridgewatch_async(*args: str, env: dict | None = None) -> tuple[int, str, str]:
+    """Run the CLI without blocking this event loop (the simulator in this process must answer)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bridgewatch", *args, env={**os.environ, **(env or {})},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_check_prints_table_or_json_and_exit_codes_fit_scripts(simulator, tmp_path, db_url):
+    from bridgewatch.simulator.registry import registry_csv
+
+    sim = await simulator([None, None, "sip-503", "down"])
+    registry = tmp_path / "sim.csv"
+    registry.write_bytes(registry_csv(sim.points))
+    env = {"BRIDGEWATCH_DATABASE_URL": db_url}
+    assert (await bridgewatch_async("import", str(registry), env=env))[0] == 0
+
+    code, out, err = await bridgewatch_async("check", "--json", env=env)
+    assert code == 1, err
+    rows = json.loads(out)  # nothing but JSON on stdout
+    assert [r["state"] for r in rows] == ["ready", "ready", "degraded", "unreachable"]
+    assert {"code", "state", "reason", "probes", "contact_phone"} <= set(rows[0])
+    assert {p["kind"] for p in rows[0]["probes"]} == {"icmp", "tcp", "sip", "http"}
+
+    code, out, err = await bridgewatch_async("check", "--lang", "en", env=env)
+    assert code == 1
+    assert "Tỉnh Mô phỏng / Cụm 001  (2/4 ready)" in out
+    assert "SIP answered 503" in out and "probes" in err  # the progress bar is on stderr
+
+    await bridgewatch_async("token", "create", "--role", "admin", "--name", "x", env=env)
+    conn = await asyncpg.connect(db_url)
+    await conn.execute("UPDATE endpoint SET active = false WHERE code IN ('SIM-00003', 'SIM-00004')")
+    await conn.close()
+    code, out, _ = await bridgewatch_async("check", "--all", env=env)
+    assert code == 0 and "2 sẵn sàng" in out
+
+    code, _, err = await bridgewatch_async("check", "--unit", "nope", env=env)
+    assert code == 2 and "no unit" in err
+
+
+def test_simulate_serves_points_and_writes_their_registry(tmp_path):
+    registry = tmp_path / "sim.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridgewatch", "simulate", "--count", "6", "--faults", "down=1,sip-404=1", "--export", str(registry)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert "wrote the registry file" in process.stdout.readline()
+        assert "simulating 6 points on 127.100.0.1 .. 127.100.0.6 (2 with faults" in process.stdout.readline()
+        data = tmp_path / "data"
+        assert run("import", str(registry), "--data-dir", str(data)).returncode == 0
+        result = run("check", "--json", "--data-dir", str(data))
+        assert result.returncode == 1
+        states = sorted(r["state"] for r in json.loads(result.stdout))
+        assert states == ["ready"] * 5 + ["unreachable"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+
+
+def test_simulate_refuses_bad_faults(tmp_path):
+    result = run("simulate", "--count", "3", "--faults", "explode=1")
+    assert result.returncode == 2 and "unknown fault" in result.stderr
+    result = run("simulate", "--count", "3", "--faults", "down=5")
+    assert result.returncode == 2 and "faults" in result.stderr

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
 from datetime import UTC, datetime
-
-import aiohttp
+from urllib.parse import urlsplit
 
 from bridgewatch.probes.base import (
     DEGRADED,
@@ -51,64 +51,84 @@ def certificate_not_after(der: bytes) -> datetime:
 
 
 class HttpEngine:
-    """One client session for every HTTP probe (its connector bounds open connections)."""
+    """The TLS context shared by HTTP probes, and a bound on connections open at once."""
 
     def __init__(self, settings: ProbeSettings, *, limit: int = 200) -> None:
-        self._settings = settings
-        self._limit = limit
-        self.session: aiohttp.ClientSession | None = None
+        self.context = ssl.create_default_context()
+        if not settings.http_verify_tls:
+            # Codec web UIs mostly have self-signed certificates: measure, do not judge trust.
+            self.context.check_hostname = False
+            self.context.verify_mode = ssl.CERT_NONE
+        self.user_agent = settings.user_agent
+        self.slots = asyncio.Semaphore(limit)
 
     async def open(self) -> None:
-        context = ssl.create_default_context()
-        if not self._settings.http_verify_tls:
-            # Codec web UIs mostly have self-signed certificates: measure, do not judge trust.
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._limit, ssl=context, force_close=True),
-            headers={"User-Agent": self._settings.user_agent},
-        )
+        return None
 
     async def close(self) -> None:
-        if self.session is not None:
-            await self.session.close()
-            self.session = None
+        return None
 
 
-async def probe_http(target: Target, engine: HttpEngine, settings: ProbeSettings) -> ProbeResult:
-    """GET the status page: 2xx/3xx and 401/403 (a login page) mean up; 5xx degraded."""
-    assert engine.session is not None
-    start = time.perf_counter()
-    cert_days = None
-    try:
-        async with asyncio.timeout(settings.timeout):
-            async with engine.session.get(target.http_url, allow_redirects=False) as response:
-                rtt = elapsed_ms(start)
-                if response.url.scheme == "https" and response.connection is not None:
-                    ssl_object = response.connection.transport.get_extra_info("ssl_object")
+async def fetch_status(
+    url: str, engine: HttpEngine, timeout: float
+) -> tuple[int, float, float | None]:
+    """GET `url` and read only the status line: (code, ms to the status line, cert days left).
+
+    Plain asyncio streams rather than an HTTP client: a probe needs the status and the peer
+    certificate of the very connection that answered, nothing more.
+    """
+    parts = urlsplit(url)
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    writer = None
+    async with engine.slots:
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(
+                    parts.hostname, port, ssl=engine.context if secure else None,
+                    server_hostname=parts.hostname if secure else None,
+                )  # fmt: skip
+                cert_days = None
+                if secure:
+                    ssl_object = writer.get_extra_info("ssl_object")
                     der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
                     if der:
                         left = certificate_not_after(der) - datetime.now(UTC)
                         cert_days = round(left.total_seconds() / 86400, 2)
-                code = response.status
-                await response.read()
+                writer.write(
+                    f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: {engine.user_agent}\r\n"
+                    f"Accept: */*\r\nConnection: close\r\n\r\n".encode()
+                )
+                line = await reader.readline()
+        finally:
+            if writer is not None:
+                writer.close()
+    match = re.match(rb"HTTP/\d(?:\.\d)? (\d{3})", line)
+    if not match:
+        raise ValueError("not an HTTP response")
+    return int(match[1]), elapsed_ms(start), cert_days
+
+
+async def probe_http(target: Target, engine: HttpEngine, settings: ProbeSettings) -> ProbeResult:
+    """GET the status page: 2xx/3xx and 401/403 (a login page) mean up; other 4xx and 5xx degraded."""
+    try:
+        code, rtt, cert_days = await fetch_status(target.http_url, engine, settings.timeout)
     except TimeoutError:
         return ProbeResult(target.endpoint_id, "http", DOWN, now(), detail="timeout")
-    except aiohttp.ClientConnectorError as exc:
-        reason = (
-            "connection refused"
-            if isinstance(exc.os_error, ConnectionRefusedError)
-            else str(exc.os_error)
+    except ConnectionRefusedError:
+        return ProbeResult(target.endpoint_id, "http", DOWN, now(), detail="connection refused")
+    except ssl.SSLError as exc:
+        return ProbeResult(
+            target.endpoint_id, "http", DOWN, now(), detail=f"TLS: {exc.reason or exc}"
         )
-        return ProbeResult(target.endpoint_id, "http", DOWN, now(), detail=reason)
-    except (aiohttp.ClientError, ssl.SSLError, OSError, ValueError) as exc:
-        return ProbeResult(target.endpoint_id, "http", DOWN, now(), detail=type(exc).__name__)
-    if code >= 500:
-        status, detail = DEGRADED, f"HTTP {code}"
-    elif code < 400 or code in (401, 403):
-        status, detail = UP, f"HTTP {code}"
-    else:
-        status, detail = DEGRADED, f"HTTP {code}"
+    except (OSError, ValueError, IndexError) as exc:
+        return ProbeResult(
+            target.endpoint_id, "http", DOWN, now(), detail=str(exc) or type(exc).__name__
+        )
+    status = UP if code < 400 or code in (401, 403) else DEGRADED
     return ProbeResult(
         target.endpoint_id,
         "http",
@@ -117,7 +137,7 @@ async def probe_http(target: Target, engine: HttpEngine, settings: ProbeSettings
         rtt_ms=rtt,
         code=code,
         cert_days=cert_days,
-        detail=detail,
+        detail=f"HTTP {code}",
     )
 
 

@@ -28,7 +28,7 @@ class FaultShare:
 
     def how_many(self, total: int) -> int:
         if self.count is not None:
-            return min(self.count, total)
+            return self.count
         return round(total * (self.percent or 0) / 100)
 
 

@@ -11,7 +11,8 @@ from bridgewatch import __version__
 from bridgewatch.config import Settings
 from bridgewatch.db.migrate import migrate
 from bridgewatch.db.pool import create_pool, database_url, redact
-from bridgewatch.web.keys import POOL, SETTINGS
+from bridgewatch.monitor import Monitor
+from bridgewatch.web.keys import MONITOR, POOL, SETTINGS
 from bridgewatch.web.middlewares import auth_middleware, errors_middleware
 from bridgewatch.web.routes import setup_routes
 
@@ -33,7 +34,9 @@ def create_app(settings: Settings, *, announce=print) -> web.Application:
                 async with pool.acquire() as conn:
                     await migrate(conn)
                 app[POOL] = pool
-                yield
+                async with Monitor(pool, settings) as monitor:
+                    app[MONITOR] = monitor
+                    yield
             finally:
                 await pool.close()
 

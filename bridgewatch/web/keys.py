@@ -7,9 +7,11 @@ from aiohttp import web
 
 from bridgewatch.auth import Principal
 from bridgewatch.config import Settings
+from bridgewatch.monitor import Monitor
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
+MONITOR = web.AppKey("monitor", Monitor)
 # Set by the auth middleware on every /api/v1 request.
 PRINCIPAL = web.RequestKey("principal", Principal)
 

@@ -134,6 +134,22 @@ def build_document() -> dict:
                 "Endpoint": {"type": "object", "properties": {**ENDPOINT_PROPERTIES, "unit_path": {"type": "string"}}},
                 "EndpointInput": {"type": "object", "required": ["code", "name", "unit", "host"], "properties": ENDPOINT_PROPERTIES},
                 "EndpointList": _list_of("Endpoint"),
+                "Probe": {"type": "object", "properties": {
+                    "kind": {"type": "string", "enum": ["icmp", "tcp", "sip", "http"]},
+                    "status": {"type": "string", "enum": ["up", "degraded", "down", "unavailable"]},
+                    "at": {"type": "string", "format": "date-time"},
+                    **{k: {"type": ["number", "null"]} for k in ("rtt_ms", "rtt_min_ms", "rtt_max_ms", "jitter_ms", "loss_pct", "cert_days")},
+                    "port": {"type": ["integer", "null"]}, "code": {"type": ["integer", "null"]}, "detail": {"type": "string"}}},
+                "ProbeList": _list_of("Probe"),
+                "Status": {"type": "object", "properties": {
+                    "code": {"type": "string"},
+                    "state": {"type": "string", "enum": ["ready", "degraded", "unreachable", "unknown"]},
+                    "reason": {"type": "object", "properties": {"vi": {"type": "string"}, "en": {"type": "string"}}},
+                    "reasons": {"type": "array", "items": {"type": "object"}},
+                    "mos": {"type": ["number", "null"]},
+                    "checked_at": {"type": ["string", "null"]},
+                    "changed_at": {"type": ["string", "null"]},
+                    "probes": {"type": "array", "items": _ref("Probe")}}},
                 "ImportResult": {
                     "type": "object",
                     "properties": {k: {"type": "integer"} for k in ("rows", "created", "updated", "units_created")}
@@ -174,6 +190,18 @@ def build_document() -> dict:
                     "text/csv": {"schema": {"type": "string"}},
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}},
                     params=[{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "xlsx"]}}, *ENDPOINT_FILTERS], tag="endpoints"),
+            },
+            "/api/v1/endpoints/{code}/status": {
+                "get": _op("Latest readiness, its reasons (vi, en) and probe results", ok("Status"), params=[CODE], tag="readiness"),
+            },
+            "/api/v1/endpoints/{code}/probes": {
+                "get": _op("Probe history, newest first", ok("ProbeList"), tag="readiness", params=[CODE,
+                    {"name": "since", "in": "query", "description": "ISO 8601 time; default 24 hours ago", "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["icmp", "tcp", "sip", "http"]}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 500}}]),
+            },
+            "/api/v1/endpoints/{code}/check": {
+                "post": _op("Probe the endpoint now (admin, or operator in scope)", ok("Status"), params=[CODE], tag="readiness"),
             },
             "/api/v1/endpoints/{code}": {
                 "get": _op("Read an endpoint", ok("Endpoint"), params=[CODE], tag="endpoints"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bridgewatch.web import openapi
-from bridgewatch.web.views import endpoints, health, units
+from bridgewatch.web.views import endpoints, health, status, units
 
 
 def setup_routes(app: web.Application) -> None:
@@ -27,3 +27,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/endpoints/{code}", endpoints.get_endpoint)
     app.router.add_patch("/api/v1/endpoints/{code}", endpoints.update_endpoint)
     app.router.add_delete("/api/v1/endpoints/{code}", endpoints.delete_endpoint)
+    app.router.add_get("/api/v1/endpoints/{code}/status", status.endpoint_status)
+    app.router.add_get("/api/v1/endpoints/{code}/probes", status.endpoint_probes)
+    app.router.add_post("/api/v1/endpoints/{code}/check", status.check_endpoint)

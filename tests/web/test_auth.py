@@ -54,6 +54,8 @@ ROUTES = [
     ("PATCH", "/api/v1/endpoints/IN-1", {"unit": "C3"}, "outside"),  # moving out of scope
     ("DELETE", "/api/v1/endpoints/IN-1", None, "inside"),
     ("DELETE", "/api/v1/endpoints/OUT-1", None, "outside"),
+    ("POST", "/api/v1/endpoints/IN-1/check", None, "inside"),
+    ("POST", "/api/v1/endpoints/OUT-1/check", None, "outside"),
     ("POST", "/api/v1/endpoints/import", CSV, "inside"),
     ("POST", "/api/v1/endpoints/import", CSV_OUTSIDE, "outside"),
 ]
@@ -83,7 +85,8 @@ async def test_auth_matrix(client, tokens, conn, role, route):
     expected = EXPECTED[role][scope]
     if expected == "ok":
         assert response.status in (200, 201, 204), await response.text()
-        assert await conn.fetchval("SELECT count(*) FROM audit_log") == before + 1
+        audited = 0 if path.endswith("/check") else 1  # a check reads, it changes nothing
+        assert await conn.fetchval("SELECT count(*) FROM audit_log") == before + audited
     else:
         assert response.status == expected, await response.text()
         assert (await response.json())["error"]["code"] in ("forbidden", "import_rejected")
