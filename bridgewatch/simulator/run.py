@@ -5,25 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import resource
 import signal
 
+from bridgewatch.runtime import raise_fd_limit
 from bridgewatch.simulator.server import SimulatedPoint, Simulator
 
 # Each point holds four sockets; stay well inside a process's descriptor limit.
 SOCKETS_PER_POINT = 4
 
 
-def raise_fd_limit() -> int:
-    """Raise the soft open-files limit to the hard one; return it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return hard
-
-
 def points_per_process() -> int:
-    return max(1, (raise_fd_limit() - 512) // SOCKETS_PER_POINT)
+    # Leave room for the connections the points accept while being probed.
+    return max(1, (raise_fd_limit() - 6000) // SOCKETS_PER_POINT)
 
 
 async def serve_until_stopped(
