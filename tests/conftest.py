@@ -154,7 +154,9 @@ async def simulator():
 
         first = ipaddress.ip_address(f"127.{150 + block % 50}.{len(started)}.1")
         hosts = loopback_addresses(len(faults), first)
-        sim = Simulator([SimulatedPoint(h, f, **options) for h, f in zip(hosts, faults, strict=True)])
+        sim = Simulator(
+            [SimulatedPoint(h, f, **options) for h, f in zip(hosts, faults, strict=True)]
+        )
         await sim.start()
         started.append(sim)
         return sim
@@ -169,5 +171,7 @@ async def probe_context():
     from bridgewatch.probes.base import ProbeSettings
     from bridgewatch.probes.context import ProbeContext
 
-    async with ProbeContext(ProbeSettings(timeout=1.0, icmp_count=3, icmp_interval=0.01)) as context:
+    async with ProbeContext(
+        ProbeSettings(timeout=1.0, icmp_count=3, icmp_interval=0.01)
+    ) as context:
         yield context

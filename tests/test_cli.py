@@ -249,7 +249,9 @@ async def test_check_prints_table_or_json_and_exit_codes_fit_scripts(simulator, 
 
     await bridgewatch_async("token", "create", "--role", "admin", "--name", "x", env=env)
     conn = await asyncpg.connect(db_url)
-    await conn.execute("UPDATE endpoint SET active = false WHERE code IN ('SIM-00003', 'SIM-00004')")
+    await conn.execute(
+        "UPDATE endpoint SET active = false WHERE code IN ('SIM-00003', 'SIM-00004')"
+    )
     await conn.close()
     code, out, _ = await bridgewatch_async("check", "--all", env=env)
     assert code == 0 and "2 sẵn sàng" in out
@@ -266,7 +268,10 @@ def test_simulate_serves_points_and_writes_their_registry(tmp_path):
     )  # fmt: skip
     try:
         assert "wrote the registry file" in process.stdout.readline()
-        assert "simulating 6 points on 127.100.0.1 .. 127.100.0.6 (2 with faults" in process.stdout.readline()
+        assert (
+            "simulating 6 points on 127.100.0.1 .. 127.100.0.6 (2 with faults"
+            in process.stdout.readline()
+        )
         data = tmp_path / "data"
         assert run("import", str(registry), "--data-dir", str(data)).returncode == 0
         result = run("check", "--json", "--data-dir", str(data))

@@ -66,7 +66,9 @@ def test_example_config_loads_and_matches_defaults():
 
 def test_readiness_tag_overrides_and_probe_lists(tmp_path):
     path = tmp_path / "bw.toml"
-    path.write_text("[probes]\nsip_healthy_codes = [200, 404]\n[readiness.tags.4g]\nmax_loss_pct = 10\n")
+    path.write_text(
+        "[probes]\nsip_healthy_codes = [200, 404]\n[readiness.tags.4g]\nmax_loss_pct = 10\n"
+    )
     settings = load_settings(path, environ={})
     assert settings.probes.sip_healthy_codes == (200, 404)
     assert settings.readiness.tags == {"4g": {"max_loss_pct": 10}}

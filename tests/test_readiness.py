@@ -13,10 +13,16 @@ def r(kind, status, **kw) -> ProbeResult:
 
 
 def icmp(rtt=20.0, jitter=2.0, loss=0.0, status=UP):
-    return r("icmp", status, rtt_ms=rtt, rtt_min_ms=rtt, rtt_max_ms=rtt, jitter_ms=jitter, loss_pct=loss)
+    return r(
+        "icmp", status, rtt_ms=rtt, rtt_min_ms=rtt, rtt_max_ms=rtt, jitter_ms=jitter, loss_pct=loss
+    )
 
 
-HEALTHY = [icmp(), r("tcp", UP, port=1720, rtt_ms=1.0), r("sip", UP, port=5060, code=200, rtt_ms=3.0, loss_pct=0.0)]
+HEALTHY = [
+    icmp(),
+    r("tcp", UP, port=1720, rtt_ms=1.0),
+    r("sip", UP, port=5060, code=200, rtt_ms=3.0, loss_pct=0.0),
+]
 
 
 def test_all_good_is_ready_with_mos():
@@ -59,20 +65,30 @@ def test_high_latency_and_loss_lower_mos_below_threshold():
 
 
 def test_everything_down_is_unreachable():
-    results = [icmp(status=DOWN, rtt=None, loss=100.0), r("tcp", DOWN, port=1720, detail="timeout"), r("sip", DOWN, port=5060)]
+    results = [
+        icmp(status=DOWN, rtt=None, loss=100.0),
+        r("tcp", DOWN, port=1720, detail="timeout"),
+        r("sip", DOWN, port=5060),
+    ]
     verdict = assess(results, Thresholds(), at=AT)
     assert verdict.state == "unreachable"
     assert "không phản hồi ping" in verdict.reason_vi
 
 
 def test_signalling_down_while_host_answers_is_unreachable():
-    verdict = assess([icmp(), r("tcp", UP, port=1720), r("sip", DOWN, port=5060, detail="no answer")], Thresholds(), at=AT)
+    verdict = assess(
+        [icmp(), r("tcp", UP, port=1720), r("sip", DOWN, port=5060, detail="no answer")],
+        Thresholds(),
+        at=AT,
+    )
     assert verdict.state == "unreachable"
     assert [x.code for x in verdict.reasons] == ["sip_down"]
 
 
 def test_unavailable_icmp_is_ignored_not_counted_as_down():
-    verdict = assess([r("icmp", UNAVAILABLE, detail="needs CAP_NET_RAW"), *HEALTHY[1:]], Thresholds(), at=AT)
+    verdict = assess(
+        [r("icmp", UNAVAILABLE, detail="needs CAP_NET_RAW"), *HEALTHY[1:]], Thresholds(), at=AT
+    )
     assert verdict.state == "ready"
 
 

@@ -47,11 +47,17 @@ async def test_database_outage_during_sweeps_loses_nothing(own_server, simulator
         database=DatabaseSettings(url=url, timeout=2.0),
         results=ResultsSettings(buffer_rows=100_000, batch_rows=50, flush_interval=0.1),
     )
-    settings = replace(settings, probes=replace(settings.probes, timeout=1.0, icmp_count=2, icmp_interval=0.01))
+    settings = replace(
+        settings, probes=replace(settings.probes, timeout=1.0, icmp_count=2, icmp_interval=0.01)
+    )
     pool = await create_pool(url, settings)
     try:
         async with pool.acquire() as conn:
-            await importer.apply_import(conn, importer.parse_registry_file(registry_csv(sim.points)), authorize=lambda _: asyncio.sleep(0))
+            await importer.apply_import(
+                conn,
+                importer.parse_registry_file(registry_csv(sim.points)),
+                authorize=lambda _: asyncio.sleep(0),
+            )
             items, _ = await endpoints.list_endpoints(conn, EndpointFilter(), limit=None)
         async with Monitor(pool, settings) as monitor:
             first = await monitor.sweep_endpoints(items, scope="before")
@@ -61,7 +67,9 @@ async def test_database_outage_during_sweeps_loses_nothing(own_server, simulator
             second = await monitor.sweep_endpoints(items, scope="during outage")
             third = await monitor.sweep_endpoints(items, scope="during outage")
             await asyncio.sleep(1.0)
-            assert monitor.writer.stats.errors > 0, "writes should have failed while the database was away"
+            assert monitor.writer.stats.errors > 0, (
+                "writes should have failed while the database was away"
+            )
             assert monitor.writer.pending > 0
 
             await asyncio.to_thread(embedded.start)
@@ -85,7 +93,22 @@ async def test_buffer_overflow_is_counted_not_silent(own_server):
     try:
         from datetime import UTC, datetime
 
-        row = (datetime.now(UTC), 1, None, 1.0, 1.0, 1.0, 0.0, 0.0, None, None, None, "icmp", "up", "")
+        row = (
+            datetime.now(UTC),
+            1,
+            None,
+            1.0,
+            1.0,
+            1.0,
+            0.0,
+            0.0,
+            None,
+            None,
+            None,
+            "icmp",
+            "up",
+            "",
+        )
         writer.add("probe_result", [row] * 150)
         assert writer.stats.dropped == 50
         assert writer.pending == 100

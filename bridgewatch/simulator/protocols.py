@@ -59,8 +59,8 @@ class SipUdp(asyncio.DatagramProtocol):
             self.transport.sendto(response, addr)
 
 
-class SipTcp(asyncio.Protocol):
-    """Answers each OPTIONS on a connection; also what the H.323 port's listener is."""
+class _PointStream(asyncio.Protocol):
+    """A connection to a simulated point: the point, what has arrived, and the transport."""
 
     def __init__(self, point) -> None:
         self.point = point
@@ -69,6 +69,10 @@ class SipTcp(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+
+
+class SipTcp(_PointStream):
+    """Answers each OPTIONS on a connection; also what the H.323 port's listener is."""
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -87,16 +91,8 @@ class SipTcp(asyncio.Protocol):
             self.transport.write(response)
 
 
-class HttpStatus(asyncio.Protocol):
+class HttpStatus(_PointStream):
     """`GET /` returns the codec's status as JSON, like a codec's web API would."""
-
-    def __init__(self, point) -> None:
-        self.point = point
-        self.buffer = b""
-        self.transport = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data

@@ -24,12 +24,16 @@ def test_burst_statistics_loss_and_jitter():
     assert lost.status == DOWN and lost.loss_pct == 100.0 and "3 pings" in lost.detail
 
 
-@pytest.mark.skipif(os.geteuid() != 0 and os.environ.get("CI") != "true", reason="raw ICMP needs root")
+@pytest.mark.skipif(
+    os.geteuid() != 0 and os.environ.get("CI") != "true", reason="raw ICMP needs root"
+)
 async def test_burst_to_loopback_addresses_over_one_socket(probe_context):
     engine = probe_context.icmp
     assert engine.mode == "raw"
     targets = [Target(i, f"P{i}", f"127.44.0.{i + 1}") for i in range(200)]
-    results = await asyncio.gather(*(probe_icmp(t, engine, probe_context.settings) for t in targets))
+    results = await asyncio.gather(
+        *(probe_icmp(t, engine, probe_context.settings) for t in targets)
+    )
     assert all(r.status == UP and r.loss_pct == 0 for r in results)
     assert all(0 < r.rtt_min_ms <= r.rtt_ms <= r.rtt_max_ms < 1000 for r in results)
     assert engine.replies_unmatched == 0

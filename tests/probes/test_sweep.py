@@ -22,7 +22,9 @@ async def test_concurrency_never_exceeds_the_bound(simulator, probe_context):
     sim = await simulator(["slow"] * 40)  # each SIP answer takes 400 ms: probes pile up
     sweeper = Sweeper(probe_context, concurrency=7, rate=100000)
     seen = []
-    stats = await sweeper.run(targets_for(sim, ("sip",)), lambda t, r: seen.append(sweeper.in_flight))
+    stats = await sweeper.run(
+        targets_for(sim, ("sip",)), lambda t, r: seen.append(sweeper.in_flight)
+    )
     assert stats.peak_in_flight == 7
     assert max(seen) <= 7
     assert stats.results == 40 and stats.by_status == {"up": 40}
@@ -32,16 +34,21 @@ async def test_each_target_is_reported_once_with_all_its_results(simulator, prob
     sim = await simulator([None, "down", "sip-503", None])
     got = {}
     stats = await Sweeper(probe_context, concurrency=50, rate=10000).run(
-        targets_for(sim, ("icmp", "tcp", "sip")), lambda t, r: got.setdefault(t.endpoint_id, []).append(r)
+        targets_for(sim, ("icmp", "tcp", "sip")),
+        lambda t, r: got.setdefault(t.endpoint_id, []).append(r),
     )
     assert sorted(got) == [0, 1, 2, 3]
-    assert all(len(v) == 1 and sorted(x.kind for x in v[0]) == ["icmp", "sip", "tcp"] for v in got.values())
+    assert all(
+        len(v) == 1 and sorted(x.kind for x in v[0]) == ["icmp", "sip", "tcp"] for v in got.values()
+    )
     assert stats.probes == 12
 
 
 async def test_starts_are_paced_by_rate(simulator, probe_context):
     sim = await simulator([None] * 30)
-    stats = await Sweeper(probe_context, concurrency=100, rate=100).run(targets_for(sim, ("tcp",)), lambda t, r: None)
+    stats = await Sweeper(probe_context, concurrency=100, rate=100).run(
+        targets_for(sim, ("tcp",)), lambda t, r: None
+    )
     # 30 starts at 100/s cannot take less than 0.29 s, however fast each probe is
     assert stats.duration >= 0.28
 

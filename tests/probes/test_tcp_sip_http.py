@@ -10,7 +10,16 @@ from bridgewatch.probes.base import DEGRADED, DOWN, UP, ProbeSettings, Target
 
 
 def target_for(point, **extra) -> Target:
-    return Target(1, "P", point.host, icmp=False, tcp_ports=(1720, 5060), sip_port=5060, http_url=f"http://{point.host}/", **extra)
+    return Target(
+        1,
+        "P",
+        point.host,
+        icmp=False,
+        tcp_ports=(1720, 5060),
+        sip_port=5060,
+        http_url=f"http://{point.host}/",
+        **extra,
+    )
 
 
 async def test_tcp_connects_to_listeners_and_reports_refused(simulator, probe_context):
@@ -24,7 +33,13 @@ async def test_tcp_connects_to_listeners_and_reports_refused(simulator, probe_co
 
 @pytest.mark.parametrize(
     ("fault", "status", "code"),
-    [(None, UP, 200), ("sip-404", UP, 404), ("sip-503", DEGRADED, 503), ("down", DOWN, None), ("no-sip", DOWN, None)],
+    [
+        (None, UP, 200),
+        ("sip-404", UP, 404),
+        ("sip-503", DEGRADED, 503),
+        ("down", DOWN, None),
+        ("no-sip", DOWN, None),
+    ],
 )
 async def test_sip_options_code_policy(simulator, probe_context, fault, status, code):
     sim = await simulator([fault])
@@ -53,7 +68,10 @@ async def test_sip_over_tcp(simulator, probe_context):
 async def test_sip_retransmits_over_udp_when_requests_are_lost(simulator, probe_context):
     sim = await simulator(["lossy"], loss=0.75)
     settings = ProbeSettings(timeout=4.0, sip_retransmit=0.1)
-    results = [await sip.probe_sip(target_for(sim.points[0]), probe_context.sip, settings) for _ in range(8)]
+    results = [
+        await sip.probe_sip(target_for(sim.points[0]), probe_context.sip, settings)
+        for _ in range(8)
+    ]
     answered = [r for r in results if r.status == UP]
     assert answered, "some request should get through"
     assert any("after" in r.detail and r.loss_pct > 0 for r in answered)
@@ -72,7 +90,12 @@ def test_options_request_is_well_formed():
     lines = request.split("\r\n")
     assert lines[0] == "OPTIONS sip:127.1.2.3:5060;transport=udp SIP/2.0"
     assert re.search(r"^Via: SIP/2\.0/UDP 127\.0\.0\.1:40000;branch=z9hG4bK\w+", request, re.M)
-    for header in ("Call-ID: abc@bridgewatch", "CSeq: 1 OPTIONS", "Max-Forwards: 70", "Content-Length: 0"):
+    for header in (
+        "Call-ID: abc@bridgewatch",
+        "CSeq: 1 OPTIONS",
+        "Max-Forwards: 70",
+        "Content-Length: 0",
+    ):
         assert header in lines
     assert re.search(r"^From: <sip:[^>]+>;tag=\w+", request, re.M)
     assert request.endswith("\r\n\r\n")
@@ -101,6 +124,7 @@ async def test_https_reports_certificate_days_left(short_certificate, probe_cont
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     app = web.Application()
+
     async def hello(request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
@@ -111,7 +135,11 @@ async def test_https_reports_certificate_days_left(short_certificate, probe_cont
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        result = (await http.probe(Target(1, "P", "127.0.0.1", http_url=f"https://127.0.0.1:{port}/"), probe_context))[0]
+        result = (
+            await http.probe(
+                Target(1, "P", "127.0.0.1", http_url=f"https://127.0.0.1:{port}/"), probe_context
+            )
+        )[0]
     finally:
         await runner.cleanup()
     assert result.status == UP and result.code == 200

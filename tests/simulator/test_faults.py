@@ -36,6 +36,10 @@ def test_sip_response_echoes_dialog_headers():
     )
     response = sip_response(request, 404).decode()
     assert response.startswith("SIP/2.0 404 Not Found\r\n")
-    assert "Call-ID: xyz" in response and "CSeq: 7 OPTIONS" in response and "branch=z9hG4bKx" in response
+    assert (
+        "Call-ID: xyz" in response
+        and "CSeq: 7 OPTIONS" in response
+        and "branch=z9hG4bKx" in response
+    )
     assert ";tag=" in response.split("To:")[1].split("\r\n")[0]
     assert sip_response(b"GET / HTTP/1.1\r\n\r\n", 200) is None
