@@ -161,3 +161,42 @@ async def audit(
         obj,
         detail or {},
     )
+
+
+# --- web logins (the board's pages): a cookie holding a random id, bound to an API token ---
+
+LOGIN_HOURS = 12
+
+
+async def create_login(conn: asyncpg.Connection, principal: Principal) -> tuple[str, str]:
+    """A new login for a token's holder: (cookie value, CSRF token). Only the id's hash is kept."""
+    login_id = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    await conn.execute(
+        """INSERT INTO web_login (id_hash, token_id, expires_at, csrf)
+           VALUES ($1, $2, now() + make_interval(hours => $3), $4)""",
+        hash_token(login_id),
+        principal.token_id,
+        LOGIN_HOURS,
+        csrf,
+    )
+    await conn.execute("DELETE FROM web_login WHERE expires_at < now()")
+    return login_id, csrf
+
+
+async def login_principal(conn: asyncpg.Connection, login_id: str) -> tuple[Principal, str] | None:
+    """The principal and CSRF token of a live login whose token is not revoked."""
+    row = await conn.fetchrow(
+        """SELECT k.id, k.name, k.role, k.unit_id, u.code AS unit_code, w.csrf
+           FROM web_login w JOIN api_token k ON k.id = w.token_id LEFT JOIN unit u ON u.id = k.unit_id
+           WHERE w.id_hash = $1 AND w.expires_at > now() AND k.revoked_at IS NULL""",
+        hash_token(login_id),
+    )
+    if row is None:
+        return None
+    principal = Principal(row["id"], row["name"], row["role"], row["unit_id"], row["unit_code"])
+    return principal, row["csrf"]
+
+
+async def end_login(conn: asyncpg.Connection, login_id: str) -> None:
+    await conn.execute("DELETE FROM web_login WHERE id_hash = $1", hash_token(login_id))

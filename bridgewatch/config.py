@@ -64,6 +64,30 @@ class ResultsSettings:
 
 
 @dataclass(frozen=True)
+class SessionsSettings:
+    # Readiness sweeps this many seconds before a session starts (60, 30 and 10 minutes).
+    pre_check_offsets_s: tuple[int, ...] = (3600, 1800, 600)
+    # During the session, a sweep every this many seconds.
+    live_interval_s: int = 30
+    # How often each instance re-reads the sessions (changes made through other instances).
+    resync_s: int = 30
+    # Name of this instance in sweep claims; empty: host name and process id.
+    instance: str = ""
+
+
+@dataclass(frozen=True)
+class AlertsSettings:
+    # Generic webhook: a JSON POST per problem and per recovery. Empty: no alerts are sent.
+    webhook_url: str = ""
+    # Sent as "Authorization: Bearer ..." when set (keep it in BRIDGEWATCH_ALERTS_WEBHOOK_TOKEN).
+    webhook_token: str = ""
+    timeout: float = 5.0
+    # Attempts per message, waiting backoff, 2*backoff, 4*backoff... seconds between them.
+    attempts: int = 5
+    backoff: float = 1.0
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".bridgewatch")
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -73,6 +97,8 @@ class Settings:
     probes: ProbesSettings = field(default_factory=ProbesSettings)
     readiness: ReadinessSettings = field(default_factory=ReadinessSettings)
     results: ResultsSettings = field(default_factory=ResultsSettings)
+    sessions: SessionsSettings = field(default_factory=SessionsSettings)
+    alerts: AlertsSettings = field(default_factory=AlertsSettings)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -237,6 +263,23 @@ def _check(settings: Settings) -> None:
         raise ValidationError(
             "results.buffer_rows",
             "'results.buffer_rows' must be at least 'results.batch_rows' (>= 1)",
+        )
+    if not settings.sessions.pre_check_offsets_s or min(settings.sessions.pre_check_offsets_s) <= 0:
+        raise ValidationError(
+            "sessions.pre_check_offsets_s", "'sessions.pre_check_offsets_s' needs positive seconds"
+        )
+    for name in ("live_interval_s", "resync_s"):
+        if getattr(settings.sessions, name) < 1:
+            raise ValidationError(f"sessions.{name}", f"'sessions.{name}' must be at least 1")
+    if settings.alerts.webhook_url and not settings.alerts.webhook_url.startswith(
+        ("http://", "https://")
+    ):
+        raise ValidationError(
+            "alerts.webhook_url", "'alerts.webhook_url' must be an http:// or https:// address"
+        )
+    if settings.alerts.attempts < 1 or settings.alerts.timeout <= 0 or settings.alerts.backoff < 0:
+        raise ValidationError(
+            "alerts.attempts", "'alerts' needs attempts >= 1, timeout > 0, backoff >= 0"
         )
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ValidationError("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")

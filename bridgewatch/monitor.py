@@ -109,6 +109,8 @@ class Monitor:
         *,
         scope: str,
         progress: Callable[[int, int], None] | None = None,
+        session_id: int | None = None,
+        slot: str | None = None,
     ) -> SweepReport:
         sweep_id = uuid.uuid4()
         started_at = now()
@@ -150,7 +152,7 @@ class Monitor:
         self.writer.add(
             "sweep",
             [(sweep_id, started_at, finished_at, stats.targets, stats.probes, counts["ready"],
-              counts["degraded"], counts["unreachable"], counts["unknown"], scope)],
+              counts["degraded"], counts["unreachable"], counts["unknown"], scope, session_id, slot)],
         )  # fmt: skip
         log.info("sweep %s (%s): %d points, %d probes in %.2fs: %s", sweep_id, scope, stats.targets,
                  stats.probes, stats.duration, counts)  # fmt: skip

@@ -22,7 +22,7 @@ PROBE_COLUMNS = (
 READINESS_COLUMNS = ("at", "endpoint_id", "sweep_id", "mos", "state", "reason_vi", "reason_en")
 SWEEP_COLUMNS = (
     "id", "started_at", "finished_at", "targets", "probes", "ready", "degraded", "unreachable",
-    "unknown", "scope",
+    "unknown", "scope", "session_id", "slot",
 )  # fmt: skip
 TABLES = {
     "probe_result": PROBE_COLUMNS,

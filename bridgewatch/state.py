@@ -40,7 +40,10 @@ class LatestState:
 
     def __init__(self) -> None:
         self._by_id: dict[int, EndpointStatus] = {}
+        # Called on a change of state (old state, or None for a first result).
         self.listeners: list[Callable[[EndpointStatus, str | None], None]] = []
+        # Called on every update (live pages).
+        self.watchers: set[Callable[[EndpointStatus], None]] = set()
 
     def update(
         self,
@@ -60,6 +63,8 @@ class LatestState:
                 log.info("%s: %s -> %s (%s)", code, old_state, readiness.state, readiness.reason_en)
             for listener in self.listeners:
                 listener(status, old_state)
+        for watcher in list(self.watchers):
+            watcher(status)
         return status
 
     def get(self, endpoint_id: int) -> EndpointStatus | None:

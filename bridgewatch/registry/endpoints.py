@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from bridgewatch.errors import Conflict, NotFound
+from bridgewatch.errors import Conflict, NotFound, ValidationError
 from bridgewatch.registry.models import Endpoint
 from bridgewatch.text import fold
 
@@ -21,10 +21,11 @@ ENDPOINT_SELECT = """
 SELECT e.id, e.code, e.name, e.unit_id, u.code AS unit_code, t.path AS unit_path, e.host,
        e.address, e.contact_name, e.contact_phone, e.equipment, e.link_type, e.hall_capacity,
        e.icmp, e.tcp_ports, e.sip_port, e.sip_transport, e.http_url, e.tags, e.active, e.notes,
-       e.latitude, e.longitude, e.thresholds, e.created_at, e.updated_at
+       e.latitude, e.longitude, e.thresholds, up.code AS upstream_code, e.created_at, e.updated_at
 FROM endpoint e
 JOIN unit u ON u.id = e.unit_id
 JOIN unit_tree t ON t.id = e.unit_id
+LEFT JOIN endpoint up ON up.id = e.upstream_id
 """
 
 FILTER = """
@@ -151,6 +152,42 @@ async def upsert_endpoints(
 async def list_by_codes(conn: asyncpg.Connection, codes: list[str]) -> list[Endpoint]:
     rows = await conn.fetch(ENDPOINT_SELECT + "WHERE e.code = ANY($1) ORDER BY e.code", codes)
     return [_endpoint(r) for r in rows]
+
+
+async def set_upstream(
+    conn: asyncpg.Connection, endpoint_id: int, upstream_code: str | None
+) -> None:
+    """Name the point this one connects through (a district hub); refuses loops."""
+    if not upstream_code:
+        await conn.execute("UPDATE endpoint SET upstream_id = NULL WHERE id = $1", endpoint_id)
+        return
+    upstream_id = await conn.fetchval("SELECT id FROM endpoint WHERE code = $1", upstream_code)
+    if upstream_id is None:
+        raise ValidationError("upstream", f"upstream: no endpoint with code {upstream_code!r}")
+    looped = await conn.fetchval(
+        """WITH RECURSIVE chain AS (
+               SELECT id, upstream_id, 1 AS hops FROM endpoint WHERE id = $2
+               UNION ALL
+               SELECT e.id, e.upstream_id, c.hops + 1 FROM endpoint e JOIN chain c ON e.id = c.upstream_id
+               WHERE c.hops < 100)
+           SELECT EXISTS (SELECT 1 FROM chain WHERE id = $1)""",
+        endpoint_id,
+        upstream_id,
+    )
+    if looped:
+        raise ValidationError("upstream", "upstream: an endpoint cannot connect through itself")
+    await conn.execute(
+        "UPDATE endpoint SET upstream_id = $2 WHERE id = $1", endpoint_id, upstream_id
+    )
+
+
+async def dependents(conn: asyncpg.Connection, endpoint_ids: list[int]) -> dict[int, int]:
+    """endpoint id -> its upstream's id, for the given endpoints that have one."""
+    rows = await conn.fetch(
+        "SELECT id, upstream_id FROM endpoint WHERE id = ANY($1) AND upstream_id IS NOT NULL",
+        endpoint_ids,
+    )
+    return {r["id"]: r["upstream_id"] for r in rows}
 
 
 async def delete_endpoint(conn: asyncpg.Connection, endpoint_id: int) -> None:

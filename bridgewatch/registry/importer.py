@@ -43,6 +43,8 @@ class ImportRow:
     fields: dict
     # The file's columns: an existing endpoint keeps its values of the others.
     columns: frozenset[str]
+    # Code of the endpoint this one connects through (may be another row of the file).
+    upstream: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def parse_registry_file(data: bytes) -> list[ImportRow]:
         row_errors: list[RowError] = []
         fields: dict = {}
         for column, value in record.items():
-            if column == "unit_path":
+            if column in ("unit_path", "upstream"):
                 continue
             try:
                 fields[column] = ENDPOINT_FIELDS[column](column, value)
@@ -128,7 +130,8 @@ def parse_registry_file(data: bytes) -> list[ImportRow]:
                 first_row_of[code] = number
         errors.extend(row_errors)
         if not row_errors:
-            rows.append(ImportRow(number, path, fields, present))
+            upstream = record.get("upstream", "").strip() or None
+            rows.append(ImportRow(number, path, fields, present, upstream))
     if errors:
         raise ImportRejected(errors)
     return rows
@@ -184,6 +187,16 @@ async def apply_import(
                 [{**r.fields, "unit_id": unit_ids[r.unit_path]} for r in rows],
                 columns=rows[0].columns if rows else None,
             )
+            if rows and "upstream" in rows[0].columns:
+                ids = {
+                    e.code: e.id
+                    for e in await endpoints.list_by_codes(conn, [r.fields["code"] for r in rows])
+                }
+                for row in rows:
+                    try:
+                        await endpoints.set_upstream(conn, ids[row.fields["code"]], row.upstream)
+                    except ValidationError as exc:
+                        raise ImportRejected([RowError(row.row, "upstream", exc.message)]) from None
             result = ImportResult(len(rows), created, updated, units_created, dry_run)
             if dry_run:
                 raise _DryRun
@@ -220,6 +233,7 @@ def export_rows(items: list[Endpoint]) -> list[dict]:
                 "latitude": "" if e.latitude is None else repr(e.latitude),
                 "longitude": "" if e.longitude is None else repr(e.longitude),
                 "thresholds": thresholds_text(e.thresholds),
+                "upstream": e.upstream_code or "",
             }
         )
     return rows

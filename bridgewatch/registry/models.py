@@ -74,6 +74,7 @@ class Endpoint:
     latitude: float | None = None
     longitude: float | None = None
     thresholds: dict = field(default_factory=dict, hash=False)
+    upstream_code: str | None = None
     created_at: datetime | None = field(default=None, compare=False)
     updated_at: datetime | None = field(default=None, compare=False)
 
@@ -101,6 +102,7 @@ class Endpoint:
             "latitude": self.latitude,
             "longitude": self.longitude,
             "thresholds": self.thresholds,
+            "upstream": self.upstream_code,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
         }

@@ -15,7 +15,7 @@ COLUMNS = (
     "notes",
 )  # fmt: skip
 # Accepted on import and written on export after the canonical ones.
-EXTRA_COLUMNS = ("sip_transport", "address", "latitude", "longitude", "thresholds")
+EXTRA_COLUMNS = ("sip_transport", "address", "latitude", "longitude", "thresholds", "upstream")
 REQUIRED_COLUMNS = ("code", "name", "unit_path", "host")
 
 # Vietnamese headers as provinces write them, compared without case or diacritics.
@@ -41,6 +41,7 @@ ALIASES = {
     "latitude": ("vĩ độ",),
     "longitude": ("kinh độ",),
     "thresholds": ("ngưỡng",),
+    "upstream": ("kết nối qua", "điểm cầu cha"),
 }
 _HEADER_LOOKUP = {
     fold(name): column

@@ -12,7 +12,9 @@ from bridgewatch.config import Settings
 from bridgewatch.db.migrate import migrate
 from bridgewatch.db.pool import create_pool, database_url, redact
 from bridgewatch.monitor import Monitor
-from bridgewatch.web.keys import MONITOR, POOL, SETTINGS
+from bridgewatch.sessions.alerts import Alerter, Webhook
+from bridgewatch.sessions.schedule import SessionScheduler
+from bridgewatch.web.keys import ALERTER, MONITOR, POOL, SCHEDULER, SETTINGS
 from bridgewatch.web.middlewares import auth_middleware, errors_middleware
 from bridgewatch.web.routes import setup_routes
 
@@ -36,7 +38,20 @@ def create_app(settings: Settings, *, announce=print) -> web.Application:
                 app[POOL] = pool
                 async with Monitor(pool, settings) as monitor:
                     app[MONITOR] = monitor
-                    yield
+                    webhook = Webhook(settings.alerts)
+                    webhook.start()
+                    alerter = Alerter(pool, webhook)
+                    scheduler = SessionScheduler(
+                        pool, monitor, settings.sessions, on_sweep=alerter.after_sweep
+                    )
+                    app[ALERTER] = alerter
+                    app[SCHEDULER] = scheduler
+                    await scheduler.start()
+                    try:
+                        yield
+                    finally:
+                        await scheduler.stop()
+                        await webhook.close()
             finally:
                 await pool.close()
 

@@ -24,6 +24,7 @@ ERRORS = {
     "404": _json(_ref("Error"), "No such object"),
 }
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+SID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 PAGE = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},
     {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
@@ -150,6 +151,17 @@ def build_document() -> dict:
                     "checked_at": {"type": ["string", "null"]},
                     "changed_at": {"type": ["string", "null"]},
                     "probes": {"type": "array", "items": _ref("Probe")}}},
+                "Session": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "title": {"type": "string"}, "unit": {"type": "string"}, "unit_path": {"type": "string"},
+                    "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
+                    "host": {"type": ["string", "null"]}, "cancelled_at": {"type": ["string", "null"]},
+                    "points": {"type": "integer"}, "expected": {"type": "integer"}}},
+                "SessionList": _list_of("Session"),
+                "SessionInput": {"type": "object", "required": ["title", "unit", "starts_at", "ends_at"], "properties": {
+                    "title": {"type": "string"}, "unit": {"type": "string"},
+                    "starts_at": {"type": "string", "description": "ISO 8601; without offset: the configured zone"},
+                    "ends_at": {"type": "string"}, "host": {"type": ["string", "null"]},
+                    "points": {"oneOf": [{"type": "string"}, {"type": "array", "items": {}}]}, "expected": {"type": "integer", "minimum": 0}}},
                 "ImportResult": {
                     "type": "object",
                     "properties": {k: {"type": "integer"} for k in ("rows", "created", "updated", "units_created")}
@@ -202,6 +214,38 @@ def build_document() -> dict:
             },
             "/api/v1/endpoints/{code}/check": {
                 "post": _op("Probe the endpoint now (admin, or operator in scope)", ok("Status"), params=[CODE], tag="readiness"),
+            },
+            "/api/v1/sessions": {
+                "get": _op("List sessions", ok("SessionList"), tag="sessions", params=[
+                    {"name": "from", "in": "query", "description": "sessions ending after (ISO time)", "schema": {"type": "string"}},
+                    {"name": "to", "in": "query", "description": "sessions starting before (ISO time)", "schema": {"type": "string"}},
+                    {"name": "cancelled", "in": "query", "schema": {"type": "boolean"}}]),
+                "post": _op("Create a session (admin, or operator of the organising unit)", {"201": _json(_ref("Session"), "Created")}, body=_body("SessionInput"), tag="sessions"),
+            },
+            "/api/v1/sessions/{id}": {
+                "get": _op("A session and its points", ok("Session"), params=[SID], tag="sessions"),
+                "patch": _op("Rename or reschedule (title, starts_at, ends_at, host)", ok("Session"), params=[SID], body=_body("SessionInput"), tag="sessions"),
+                "delete": _op("Cancel: its scheduled sweeps stop", ok("Session"), params=[SID], tag="sessions"),
+            },
+            "/api/v1/sessions/{id}/points": {
+                "post": _op("Add points: a list of codes or {code, expected}, or a unit code (its subtree)", {"201": {"description": "Added"}, "409": _json(_ref("Error"), "A point is already in")},
+                            params=[SID], body={"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                "points": {"oneOf": [{"type": "string"}, {"type": "array", "items": {}}]}, "expected": {"type": "integer", "minimum": 0}}}}}}, tag="sessions"),
+            },
+            "/api/v1/sessions/{id}/points/{code}": {
+                "delete": _op("Remove a point from the session", {"204": {"description": "Removed"}}, params=[SID, CODE], tag="sessions"),
+            },
+            "/api/v1/sessions/{id}/readiness": {
+                "get": _op("Counts per state, unit roll-ups, every point's state, reason, figures and checklist; readiness at each scheduled check", {"200": {"description": "Readiness"}}, params=[SID], tag="sessions"),
+            },
+            "/api/v1/sessions/{id}/check": {
+                "post": _op("Sweep the session's points now (or one with ?code=)", {"200": {"description": "Counts"}}, params=[SID, {"name": "code", "in": "query", "schema": {"type": "string"}}], tag="sessions"),
+            },
+            "/api/v1/sessions/{id}/points/{code}/checklist": {
+                "get": _op("The point's checklist and help request", {"200": {"description": "Checklist"}}, params=[SID, CODE], tag="sessions"),
+                "put": _op("Tick items (power, camera, microphone, display, test_call); needs_help and note", {"200": {"description": "Checklist"}}, params=[SID, CODE],
+                           body={"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                               "items": {"type": "object", "additionalProperties": {"type": "boolean"}}, "needs_help": {"type": "boolean"}, "note": {"type": "string"}}}}}}, tag="sessions"),
             },
             "/api/v1/endpoints/{code}": {
                 "get": _op("Read an endpoint", ok("Endpoint"), params=[CODE], tag="endpoints"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bridgewatch.web import openapi
-from bridgewatch.web.views import endpoints, health, status, units
+from bridgewatch.web.views import endpoints, health, sessions, status, units
 
 
 def setup_routes(app: web.Application) -> None:
@@ -30,3 +30,15 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/endpoints/{code}/status", status.endpoint_status)
     app.router.add_get("/api/v1/endpoints/{code}/probes", status.endpoint_probes)
     app.router.add_post("/api/v1/endpoints/{code}/check", status.check_endpoint)
+
+    app.router.add_get("/api/v1/sessions", sessions.list_sessions)
+    app.router.add_post("/api/v1/sessions", sessions.create_session)
+    app.router.add_get("/api/v1/sessions/{id}", sessions.get_session)
+    app.router.add_patch("/api/v1/sessions/{id}", sessions.update_session)
+    app.router.add_delete("/api/v1/sessions/{id}", sessions.cancel_session)
+    app.router.add_post("/api/v1/sessions/{id}/points", sessions.add_points)
+    app.router.add_delete("/api/v1/sessions/{id}/points/{code}", sessions.remove_point)
+    app.router.add_get("/api/v1/sessions/{id}/readiness", sessions.readiness)
+    app.router.add_post("/api/v1/sessions/{id}/check", sessions.check_session)
+    app.router.add_get("/api/v1/sessions/{id}/points/{code}/checklist", sessions.get_checklist)
+    app.router.add_put("/api/v1/sessions/{id}/points/{code}/checklist", sessions.put_checklist)

@@ -21,7 +21,7 @@ from bridgewatch.web.params import (
     reject_unknown,
 )
 
-ENDPOINT_BODY = set(ENDPOINT_FIELDS) | {"unit"}
+ENDPOINT_BODY = set(ENDPOINT_FIELDS) | {"unit", "upstream"}
 MAX_IMPORT_BYTES = 20 << 20
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -62,6 +62,13 @@ def _unit_code(body: dict) -> str:
     return unit.strip()
 
 
+def _upstream(body: dict) -> str | None:
+    value = body.get("upstream")
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("upstream", "upstream must be the code of another endpoint, or null")
+    return value or None
+
+
 async def create_endpoint(request: web.Request) -> web.Response:
     who = principal(request)
     body = await json_object(request)
@@ -72,6 +79,9 @@ async def create_endpoint(request: web.Request) -> web.Response:
         unit = await units.get_unit(conn, unit_code)
         await who.require_unit_write(conn, unit.id)
         endpoint = await endpoints.insert_endpoint(conn, {**fields, "unit_id": unit.id})
+        if body.get("upstream"):
+            await endpoints.set_upstream(conn, endpoint.id, _upstream(body))
+            endpoint = await endpoints.get_endpoint(conn, endpoint.code)
         await audit(conn, who, "endpoint.create", endpoint.code, {"unit": unit.code})
     return json_reply(endpoint.to_json(), status=201)
 
@@ -93,6 +103,8 @@ async def update_endpoint(request: web.Request) -> web.Response:
         if merged["sip_transport"] == "tcp" and merged["sip_port"] is None:
             raise ValidationError("sip_port", "sip_port is required when sip_transport is tcp")
         await endpoints.update_endpoint(conn, current.id, merged)
+        if "upstream" in body:
+            await endpoints.set_upstream(conn, current.id, _upstream(body))
         await audit(conn, who, "endpoint.update", current.code, body)
         endpoint = await endpoints.get_endpoint(conn, current.code)
     return json_reply(endpoint.to_json())

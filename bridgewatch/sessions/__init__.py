@@ -1,0 +1,1 @@
+"""Sessions: the conferences, their points, scheduled readiness sweeps, checklists and alerts."""
