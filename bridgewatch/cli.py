@@ -44,44 +44,59 @@ async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 # --- subcommands ---
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_serve(
+    args: argparse.Namespace, settings: Settings, *, simulate: bool = False, announce=None
+) -> int:
     from aiohttp import web
 
     from bridgewatch.web.app import create_app
     from bridgewatch.web.keys import POOL
 
+    app = create_app(settings)
+
     async def load_demo(app: web.Application) -> None:
         async with app[POOL].acquire() as conn:
             await demo.load_demo_province(conn)
 
-    app = create_app(settings)
+    async def simulator(app: web.Application):
+        from bridgewatch.simulator.server import Simulator
+
+        async with Simulator(simulate):
+            yield
+
     if args.demo:
         app.on_startup.append(load_demo)
+    if simulate:
+        # Before the database context: the first scheduled sweep must find the codecs up.
+        app.cleanup_ctx.insert(0, simulator)
+    base = f"http://{settings.server.host}:{settings.server.port}"
     web.run_app(
         app,
         host=settings.server.host,
         port=settings.server.port,
-        print=lambda _: print(
-            f"url: http://{settings.server.host}:{settings.server.port}/", flush=True
-        ),
+        print=lambda _: print(announce(base) if announce else f"url: {base}/", flush=True),
         access_log=None,
+        loop=runtime.new_event_loop(),
     )
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Load the demo province into an empty database, print an admin token, and serve."""
+    """The demo province, simulated codecs with faults, a session in five minutes; then serve."""
+    from bridgewatch import demo as demo_session
 
-    async def prepare() -> str:
+    async def prepare() -> tuple[int, str, list]:
         async with open_pool(settings) as pool, pool.acquire() as conn:
-            await demo.load_demo_province(conn)
-            token, _ = await create_token(conn, name="demo admin", role="admin", unit_code=None)
-            return token
+            session_id, token = await demo_session.prepare(conn)
+            return session_id, token, await demo_session.simulated_points(conn)
 
-    token = runtime.run(prepare())
-    print(f"token: {token}", flush=True)
+    session_id, token, points = runtime.run(prepare())
     args.demo = False
-    return cmd_serve(args, settings)
+
+    def announce(base: str) -> str:
+        return f"url: {base}/board/sessions/{session_id}\nsession: {session_id}\ntoken: {token}"
+
+    return cmd_serve(args, settings, simulate=points, announce=announce)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -206,6 +221,70 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         simulator.stop()
 
 
+def cmd_session(args: argparse.Namespace, settings: Settings) -> int:
+    """session create|list|show|add-points; a running `serve` picks changes up within resync_s."""
+    from bridgewatch.sessions import service, store
+
+    zone = settings.zone
+
+    async def authorize(unit_id: int) -> None:
+        return None  # the CLI acts with the machine's authority
+
+    def when(t) -> str:
+        return t.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+    def points_argument() -> object:
+        if args.unit:
+            return args.unit
+        return [c for item in args.points or [] for c in item.replace(",", " ").split()]
+
+    async def run() -> int:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            if args.session_command == "create":
+                body = {"title": args.title, "unit": args.organiser, "starts_at": args.start, "ends_at": args.end,
+                        "host": args.host, "expected": args.expected}  # fmt: skip
+                if args.points or args.unit:
+                    body["points"] = points_argument()
+                async with conn.transaction():
+                    session = await service.create_session(conn, body, zone, authorize)
+                print(f"created session {session.id}: {session.title}, {when(session.starts_at)} - "
+                      f"{when(session.ends_at)}, {session.points} points")  # fmt: skip
+                print(session.id)
+            elif args.session_command == "list":
+                for s in await store.list_sessions(
+                    conn, since=None, until=None, include_cancelled=args.cancelled
+                ):
+                    flag = "  (cancelled)" if s.cancelled_at else ""
+                    print(
+                        f"{s.id:>5}  {when(s.starts_at)} - {when(s.ends_at)}  {s.points:>4} points  {s.title}{flag}"
+                    )
+            elif args.session_command == "show":
+                session = await store.get_session(conn, args.id)
+                print(
+                    f"{session.title}\n{when(session.starts_at)} - {when(session.ends_at)} · {session.unit_path}"
+                )
+                print(
+                    f"host: {session.host_code or '-'}; {session.points} points, {session.expected} delegates expected"
+                )
+                for p in await store.session_points(conn, session.id):
+                    print(
+                        f"  {p.endpoint.code:<14} {p.expected:>5}  {p.endpoint.name} ({p.endpoint.unit_path})"
+                    )
+            else:
+                session = await store.get_session(conn, args.id)
+                async with conn.transaction():
+                    added = await service.add_points(
+                        conn,
+                        session,
+                        {"points": points_argument(), "expected": args.expected},
+                        authorize,
+                    )
+                print(f"added {added} points to session {session.id}")
+        return EXIT_OK
+
+    return runtime.run(run())
+
+
 def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list:
         async with open_pool(settings) as pool, pool.acquire() as conn:
@@ -292,6 +371,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--unit", help="only this unit's subtree")
     add("units", cmd_units, "show the unit tree")
+    p = add("session", cmd_session, "create, list, show sessions and add their points")
+    session_sub = p.add_subparsers(dest="session_command", required=True, metavar="ACTION")
+    create_s = session_sub.add_parser(
+        "create", help="create a session; prints its id on the last line"
+    )
+    create_s.add_argument("--title", required=True)
+    create_s.add_argument("--unit", dest="organiser", required=True, help="organising unit code")
+    create_s.add_argument(
+        "--start", required=True, help="ISO time, e.g. 2026-11-25T08:00 (configured zone)"
+    )
+    create_s.add_argument("--end", required=True)
+    create_s.add_argument("--host", help="code of the host point")
+    create_s.add_argument("--points", nargs="*", help="point codes to take part")
+    create_s.add_argument(
+        "--points-unit", dest="unit", help="every active point of this unit's subtree"
+    )
+    create_s.add_argument("--expected", type=int, default=0, help="expected delegates per point")
+    list_s = session_sub.add_parser("list", help="list sessions")
+    list_s.add_argument("--cancelled", action="store_true", help="include cancelled sessions")
+    show_s = session_sub.add_parser("show", help="a session and its points")
+    show_s.add_argument("id", type=int)
+    add_s = session_sub.add_parser("add-points", help="add points by code or by unit subtree")
+    add_s.add_argument("id", type=int)
+    add_s.add_argument("--points", nargs="*", help="point codes")
+    add_s.add_argument("--unit", help="every active point of this unit's subtree")
+    add_s.add_argument("--expected", type=int, default=0, help="expected delegates per point")
+    for sp in (create_s, list_s, show_s, add_s):
+        _common(sp)
     p = add("check", cmd_check, "probe points now; exit 0 if all ready, 1 if not, 2 on error")
     p.add_argument("--unit", help="only this unit's subtree")
     p.add_argument("--all", action="store_true", help="every active point (the default)")

@@ -9,6 +9,7 @@ unknown: no usable result (never probed, results too old, or every probe unavail
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,28 +83,45 @@ def _vi_num(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+_VI_DETAILS = (
+    (re.compile(r"^no answer to OPTIONS after (\d+) sends$"), r"không trả lời sau \1 lần gửi"),
+    (re.compile(r"^no reply to (\d+) pings$"), r"không phản hồi \1 gói ping"),
+    (re.compile(r"^connection refused$"), "bị từ chối kết nối"),
+    (re.compile(r"^timeout$"), "hết thời gian chờ"),
+    (re.compile(r"^no answer$"), "không trả lời"),
+    (re.compile(r"^host name does not resolve$"), "không phân giải được tên máy"),
+)
+
+
+def _vi(detail: str) -> str:
+    """A probe's few words, in Vietnamese where we know them."""
+    for pattern, words in _VI_DETAILS:
+        if pattern.match(detail):
+            return pattern.sub(words, detail)
+    return detail
+
+
 def _failure(result: ProbeResult) -> Reason:
     where = f" {result.port}" if result.port else ""
     detail = result.detail or "no answer"
+    vi = _vi(detail)
     if result.kind == "icmp":
-        return Reason(
-            "icmp_down", f"không phản hồi ping ({detail})", f"no reply to ping ({detail})"
-        )
+        return Reason("icmp_down", f"không phản hồi ping ({vi})", f"no reply to ping ({detail})")
     if result.kind == "tcp":
         return Reason(
             "tcp_down",
-            f"cổng TCP{where} không kết nối được ({detail})",
+            f"cổng TCP{where} không kết nối được ({vi})",
             f"TCP port{where} unreachable ({detail})",
         )
     if result.kind == "sip":
         return Reason(
             "sip_down",
-            f"SIP{where} không trả lời OPTIONS ({detail})",
+            f"SIP{where} không trả lời OPTIONS ({vi})",
             f"SIP{where} does not answer OPTIONS ({detail})",
         )
     return Reason(
         f"{result.kind}_down",
-        f"{result.kind.upper()} lỗi ({detail})",
+        f"{result.kind.upper()} lỗi ({vi})",
         f"{result.kind.upper()} failed ({detail})",
     )
 
@@ -181,7 +199,7 @@ def assess(results: Iterable[ProbeResult], thresholds: Thresholds, *, at: dateti
             degraded.append(
                 Reason(
                     "http",
-                    f"trang quản trị thiết bị lỗi ({r.detail})",
+                    f"trang quản trị thiết bị lỗi ({_vi(r.detail)})",
                     f"device web page failing ({r.detail})",
                 )
             )

@@ -289,3 +289,65 @@ def test_simulate_refuses_bad_faults(tmp_path):
     assert result.returncode == 2 and "unknown fault" in result.stderr
     result = run("simulate", "--count", "3", "--faults", "down=5")
     assert result.returncode == 2 and "faults" in result.stderr
+
+
+def test_session_commands(tmp_path):
+    data = tmp_path / "data"
+    points = tmp_path / "points.csv"
+    points.write_text(
+        "code,name,unit_path,host\n"
+        "A-1,Hội trường A,Tỉnh Bắc Kạn / Huyện Chợ Đồn,127.0.0.21\n"
+        "A-2,Hội trường B,Tỉnh Bắc Kạn / Huyện Chợ Đồn,127.0.0.22\n"
+        "B-1,Hội trường C,Tỉnh Bắc Kạn / Huyện Ba Bể,127.0.0.23\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(points), "--data-dir", str(data)).returncode == 0
+    created = run("session", "create", "--title", "Hội nghị chuyên đề", "--unit", "tinh-bac-kan",
+                  "--start", "2026-12-01T08:00", "--end", "2026-12-01T11:30", "--points-unit", "huyen-cho-don",
+                  "--expected", "30", "--data-dir", str(data))  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    session_id = created.stdout.strip().splitlines()[-1]
+    assert "01/12/2026 08:00 - 01/12/2026 11:30, 2 points" in created.stdout  # shown in Asia/Ho_Chi_Minh
+    added = run("session", "add-points", session_id, "--points", "B-1", "--expected", "25", "--data-dir", str(data))
+    assert added.returncode == 0 and "added 1 points" in added.stdout
+    twice = run("session", "add-points", session_id, "--points", "B-1", "--data-dir", str(data))
+    assert twice.returncode == 2 and "already in the session: B-1" in twice.stderr
+    shown = run("session", "show", session_id, "--data-dir", str(data))
+    assert "3 points, 85 delegates expected" in shown.stdout
+    bad = run("session", "create", "--title", "x", "--unit", "tinh-bac-kan", "--start", "2026-12-01T08:00",
+              "--end", "2026-12-01T07:00", "--data-dir", str(data))  # fmt: skip
+    assert bad.returncode == 2 and "ends_at" in bad.stderr
+    listed = run("session", "list", "--data-dir", str(data))
+    assert "Hội nghị chuyên đề" in listed.stdout
+
+
+def test_demo_prints_board_session_and_token_and_serves_a_live_session(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridgewatch", "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        lines = {}
+        while len(lines) < 3:
+            line = process.stdout.readline()
+            assert line, "demo stopped early"
+            key, _, value = line.strip().partition(": ")
+            if key in ("url", "session", "token"):
+                lines[key] = value
+        assert lines["url"] == f"http://127.0.0.1:{port}/board/sessions/{lines['session']}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status, body = api(port, f"/api/v1/sessions/{lines['session']}/readiness", lines["token"])
+            if status == 200 and body["counts"]["unknown"] == 0 and body["checks"]:
+                break
+            time.sleep(1)
+        # Starting five minutes ahead, the session is inside its readiness window: swept at once.
+        assert body["total"] == 128 and body["phase"] == "checking"
+        assert body["counts"]["ready"] > 90, body["counts"]
+        assert body["counts"]["unreachable"] + body["counts"]["degraded"] >= 10  # the simulated faults
+        assert body["checks"][0]["slot"] == "T-10"
+        assert sum(p["expected"] for p in body["points"]) > 4000
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)

@@ -17,6 +17,7 @@ from bridgewatch.sessions.schedule import SessionScheduler
 from bridgewatch.web.keys import ALERTER, MONITOR, POOL, SCHEDULER, SETTINGS
 from bridgewatch.web.middlewares import auth_middleware, errors_middleware
 from bridgewatch.web.routes import setup_routes
+from bridgewatch.web.views.board import TEMPLATES, board_auth, templates
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, *, announce=print) -> web.Application:
     """Build the app; the database (embedded or configured) opens when the app starts."""
     app = web.Application(
-        middlewares=[errors_middleware, auth_middleware], client_max_size=32 << 20
+        middlewares=[errors_middleware, auth_middleware, board_auth], client_max_size=32 << 20
     )
     app[SETTINGS] = settings
+    app[TEMPLATES] = templates()
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         async with database_url(settings, announce=announce) as url:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from bridgewatch.web import openapi
-from bridgewatch.web.views import endpoints, health, sessions, status, units
+from bridgewatch.web.views import board, endpoints, health, sessions, status, units
+
+STATIC = Path(__file__).parent / "static"
 
 
 def setup_routes(app: web.Application) -> None:
@@ -30,6 +34,18 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/endpoints/{code}/status", status.endpoint_status)
     app.router.add_get("/api/v1/endpoints/{code}/probes", status.endpoint_probes)
     app.router.add_post("/api/v1/endpoints/{code}/check", status.check_endpoint)
+
+    app.router.add_get("/login", board.login_page)
+    app.router.add_post("/login", board.login)
+    app.router.add_post("/logout", board.logout)
+    app.router.add_get("/board", board.sessions_page)
+    app.router.add_get("/board/sessions/{id}", board.board_page)
+    app.router.add_get("/board/sessions/{id}/data", board.board_data)
+    app.router.add_get("/board/sessions/{id}/events", board.board_events)
+    app.router.add_post("/board/sessions/{id}/check", board.board_check)
+    app.router.add_get("/board/sessions/{id}/points/{code}", board.checklist_page)
+    app.router.add_post("/board/sessions/{id}/points/{code}", board.checklist_page)
+    app.router.add_static("/static", STATIC)
 
     app.router.add_get("/api/v1/sessions", sessions.list_sessions)
     app.router.add_post("/api/v1/sessions", sessions.create_session)
