@@ -307,8 +307,20 @@ def test_session_commands(tmp_path):
                   "--expected", "30", "--data-dir", str(data))  # fmt: skip
     assert created.returncode == 0, created.stderr
     session_id = created.stdout.strip().splitlines()[-1]
-    assert "01/12/2026 08:00 - 01/12/2026 11:30, 2 points" in created.stdout  # shown in Asia/Ho_Chi_Minh
-    added = run("session", "add-points", session_id, "--points", "B-1", "--expected", "25", "--data-dir", str(data))
+    assert (
+        "01/12/2026 08:00 - 01/12/2026 11:30, 2 points" in created.stdout
+    )  # shown in Asia/Ho_Chi_Minh
+    added = run(
+        "session",
+        "add-points",
+        session_id,
+        "--points",
+        "B-1",
+        "--expected",
+        "25",
+        "--data-dir",
+        str(data),
+    )
     assert added.returncode == 0 and "added 1 points" in added.stdout
     twice = run("session", "add-points", session_id, "--points", "B-1", "--data-dir", str(data))
     assert twice.returncode == 2 and "already in the session: B-1" in twice.stderr
@@ -338,14 +350,18 @@ def test_demo_prints_board_session_and_token_and_serves_a_live_session(tmp_path)
         assert lines["url"] == f"http://127.0.0.1:{port}/board/sessions/{lines['session']}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            status, body = api(port, f"/api/v1/sessions/{lines['session']}/readiness", lines["token"])
+            status, body = api(
+                port, f"/api/v1/sessions/{lines['session']}/readiness", lines["token"]
+            )
             if status == 200 and body["counts"]["unknown"] == 0 and body["checks"]:
                 break
             time.sleep(1)
         # Starting five minutes ahead, the session is inside its readiness window: swept at once.
         assert body["total"] == 128 and body["phase"] == "checking"
         assert body["counts"]["ready"] > 90, body["counts"]
-        assert body["counts"]["unreachable"] + body["counts"]["degraded"] >= 10  # the simulated faults
+        assert (
+            body["counts"]["unreachable"] + body["counts"]["degraded"] >= 10
+        )  # the simulated faults
         assert body["checks"][0]["slot"] == "T-10"
         assert sum(p["expected"] for p in body["points"]) > 4000
     finally:

@@ -5,14 +5,21 @@ import pytest
 from bridgewatch.web.keys import SCHEDULER
 from tests.conftest import bearer
 
-SESSION = {"title": "Hội nghị trực tuyến", "unit": "P", "starts_at": "2026-12-01T08:00", "ends_at": "2026-12-01T11:00"}
+SESSION = {
+    "title": "Hội nghị trực tuyến",
+    "unit": "P",
+    "starts_at": "2026-12-01T08:00",
+    "ends_at": "2026-12-01T11:00",
+}
 
 
 @pytest.fixture
 async def registry(client, tokens):
     for code, unit in (("E-C1", "C1"), ("E-C2", "C2"), ("E-C3", "C3")):
         body = {"code": code, "name": code, "unit": unit, "host": "127.0.0.9"}
-        assert (await client.post("/api/v1/endpoints", json=body, headers=bearer(tokens["admin"]))).status == 201
+        assert (
+            await client.post("/api/v1/endpoints", json=body, headers=bearer(tokens["admin"]))
+        ).status == 201
 
 
 BAD = [
@@ -31,7 +38,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("body", "status", "field"), BAD, ids=[b[2] for b in BAD])
-async def test_bad_sessions_are_refused_and_nothing_is_stored(client, tokens, registry, conn, body, status, field):
+async def test_bad_sessions_are_refused_and_nothing_is_stored(
+    client, tokens, registry, conn, body, status, field
+):
     response = await client.post("/api/v1/sessions", json=body, headers=bearer(tokens["admin"]))
     assert response.status == status, await response.text()
     assert (await response.json())["error"]["field"] == field
@@ -40,7 +49,9 @@ async def test_bad_sessions_are_refused_and_nothing_is_stored(client, tokens, re
 
 async def test_create_add_reschedule_cancel(client, tokens, registry):
     admin = bearer(tokens["admin"])
-    created = await client.post("/api/v1/sessions", json={**SESSION, "points": "D1", "expected": 30}, headers=admin)
+    created = await client.post(
+        "/api/v1/sessions", json={**SESSION, "points": "D1", "expected": 30}, headers=admin
+    )
     assert created.status == 201
     body = await created.json()
     assert body["points"] == 2 and body["expected"] == 60
@@ -49,28 +60,48 @@ async def test_create_add_reschedule_cancel(client, tokens, registry):
     jobs = client.app[SCHEDULER].jobs()
     assert f"session:{sid}:T-60" in jobs
 
-    more = await client.post(f"/api/v1/sessions/{sid}/points", json={"points": [{"code": "E-C3", "expected": 12}]}, headers=admin)
+    more = await client.post(
+        f"/api/v1/sessions/{sid}/points",
+        json={"points": [{"code": "E-C3", "expected": 12}]},
+        headers=admin,
+    )
     assert more.status == 201
-    twice = await client.post(f"/api/v1/sessions/{sid}/points", json={"points": ["E-C3"]}, headers=admin)
+    twice = await client.post(
+        f"/api/v1/sessions/{sid}/points", json={"points": ["E-C3"]}, headers=admin
+    )
     assert twice.status == 409
 
-    moved = await client.patch(f"/api/v1/sessions/{sid}", json={"starts_at": "2026-12-02T08:00", "ends_at": "2026-12-02T10:00"}, headers=admin)
+    moved = await client.patch(
+        f"/api/v1/sessions/{sid}",
+        json={"starts_at": "2026-12-02T08:00", "ends_at": "2026-12-02T10:00"},
+        headers=admin,
+    )
     assert moved.status == 200
     assert str(client.app[SCHEDULER].jobs()[f"session:{sid}:T-60"]).startswith("2026-12-02 00:00")
 
     cancelled = await client.delete(f"/api/v1/sessions/{sid}", headers=admin)
     assert (await cancelled.json())["cancelled_at"]
     assert not [j for j in client.app[SCHEDULER].jobs() if j.startswith(f"session:{sid}:")]
-    assert (await client.patch(f"/api/v1/sessions/{sid}", json={"title": "x"}, headers=admin)).status == 400
+    assert (
+        await client.patch(f"/api/v1/sessions/{sid}", json={"title": "x"}, headers=admin)
+    ).status == 400
 
 
 async def test_operator_may_organise_only_inside_its_unit(client, tokens, registry):
     operator = bearer(tokens["operator"])
-    inside = await client.post("/api/v1/sessions", json={**SESSION, "unit": "D1", "points": ["E-C1", "E-C2"]}, headers=operator)
+    inside = await client.post(
+        "/api/v1/sessions",
+        json={**SESSION, "unit": "D1", "points": ["E-C1", "E-C2"]},
+        headers=operator,
+    )
     assert inside.status == 201
-    outside_point = await client.post("/api/v1/sessions", json={**SESSION, "unit": "D1", "points": ["E-C3"]}, headers=operator)
+    outside_point = await client.post(
+        "/api/v1/sessions", json={**SESSION, "unit": "D1", "points": ["E-C3"]}, headers=operator
+    )
     assert outside_point.status == 403
-    outside_unit = await client.post("/api/v1/sessions", json={**SESSION, "unit": "P"}, headers=operator)
+    outside_unit = await client.post(
+        "/api/v1/sessions", json={**SESSION, "unit": "P"}, headers=operator
+    )
     assert outside_unit.status == 403
     viewer = await client.post("/api/v1/sessions", json=SESSION, headers=bearer(tokens["viewer"]))
     assert viewer.status == 403
