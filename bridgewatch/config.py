@@ -88,6 +88,12 @@ class AlertsSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    # When true, /metrics needs "Authorization: Bearer TOKEN" (any role), as the API does.
+    require_token: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".bridgewatch")
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -99,6 +105,7 @@ class Settings:
     results: ResultsSettings = field(default_factory=ResultsSettings)
     sessions: SessionsSettings = field(default_factory=SessionsSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def zone(self) -> ZoneInfo:

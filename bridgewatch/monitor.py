@@ -70,6 +70,10 @@ class Monitor:
         )
         self.context = ProbeContext(settings.probes, http_limit=settings.probes.http_concurrency)
         self._stack = contextlib.AsyncExitStack()
+        # What /metrics reads: the endpoints last probed (names, units) and the last sweep.
+        self.endpoints: dict[int, Endpoint] = {}
+        self.last_sweep: SweepReport | None = None
+        self.sweeps = 0
 
     async def __aenter__(self) -> Monitor:
         await self._stack.enter_async_context(self.context)
@@ -119,6 +123,7 @@ class Monitor:
 
         def on_target(target: Target, results: list[ProbeResult]) -> None:
             endpoint = by_id[target.endpoint_id]
+            self.endpoints[endpoint.id] = endpoint
             at = now()
             readiness: Readiness = assess(results, self.thresholds(endpoint), at=at)
             status = self.state.update(endpoint.id, endpoint.code, results, readiness, at)
@@ -148,6 +153,8 @@ class Monitor:
         stats = await sweeper.run([target_of(e) for e in items], on_target)
         finished_at = now()
         report = SweepReport(sweep_id, started_at, finished_at, stats, statuses)
+        self.last_sweep = report
+        self.sweeps += 1
         counts = report.counts()
         self.writer.add(
             "sweep",

@@ -86,6 +86,8 @@ class SessionScheduler:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task] = set()
         self._lock = asyncio.Lock()
+        # Sessions not ended and their point ids, as of the last sync (what /metrics reads).
+        self.known: dict[int, tuple[Session, list[int]]] = {}
 
     async def start(self) -> None:
         self.scheduler.start()
@@ -119,6 +121,13 @@ class SessionScheduler:
                 else:
                     sessions = await store.sessions_to_schedule(conn, now=now, horizon_s=0)
             known = {s.id for s in sessions}
+            async with self.pool.acquire() as conn:
+                for session in sessions:
+                    ids = [p.endpoint.id for p in await store.session_points(conn, session.id)]
+                    self.known[session.id] = (session, ids)
+            if session_id is None:
+                for stale in set(self.known) - known:
+                    del self.known[stale]
             for job in self.scheduler.get_jobs():
                 owner = job.id.split(":")[1] if job.id.startswith("session:") else None
                 if owner is not None and (

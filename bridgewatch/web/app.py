@@ -11,6 +11,7 @@ from bridgewatch import __version__
 from bridgewatch.config import Settings
 from bridgewatch.db.migrate import migrate
 from bridgewatch.db.pool import create_pool, database_url, redact
+from bridgewatch.metrics import MetricsCache
 from bridgewatch.monitor import Monitor
 from bridgewatch.sessions.alerts import Alerter, Webhook
 from bridgewatch.sessions.schedule import SessionScheduler
@@ -18,6 +19,7 @@ from bridgewatch.web.keys import ALERTER, MONITOR, POOL, SCHEDULER, SETTINGS
 from bridgewatch.web.middlewares import auth_middleware, errors_middleware
 from bridgewatch.web.routes import setup_routes
 from bridgewatch.web.views.board import TEMPLATES, board_auth, templates
+from bridgewatch.web.views.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ def create_app(settings: Settings, *, announce=print) -> web.Application:
                 app[POOL] = pool
                 async with Monitor(pool, settings) as monitor:
                     app[MONITOR] = monitor
+                    app[METRICS] = MetricsCache(monitor)
                     webhook = Webhook(settings.alerts)
                     webhook.start()
                     alerter = Alerter(pool, webhook)

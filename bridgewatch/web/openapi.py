@@ -173,6 +173,7 @@ def build_document() -> dict:
         "paths": {
             "/": {"get": {"summary": "Where the API and checks are", "security": [], "responses": {"200": {"description": "OK"}}}},
             "/healthz": {"get": {"summary": "Process is up", "security": [], "responses": health}},
+            "/metrics": {"get": {"summary": "Prometheus metrics (open unless metrics.require_token)", "security": [], "responses": {"200": {"description": "Prometheus text format 0.0.4"}}}},
             "/readyz": {"get": {"summary": "Database is reachable", "security": [], "responses": health}},
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}},
             "/api/v1/units": {

@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bridgewatch.web import openapi
-from bridgewatch.web.views import board, endpoints, health, sessions, status, units
+from bridgewatch.web.views import board, endpoints, health, metrics, sessions, status, units
 
 STATIC = Path(__file__).parent / "static"
 
@@ -16,6 +16,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/", health.index)
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
+    app.router.add_get("/metrics", metrics.metrics)
     app.router.add_get("/api/v1/openapi.json", openapi.openapi_json)
 
     app.router.add_get("/api/v1/units", units.list_units)

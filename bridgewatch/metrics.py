@@ -1,0 +1,264 @@
+"""/metrics: Prometheus text built from the latest state, not from the database, and cheaply.
+
+Per-endpoint lines are rendered when a sweep updates the endpoint (so a scrape of 10,000 points
+joins ready strings instead of formatting 60,000 samples); per-session and service lines are
+few and rendered at scrape time.
+
+Labels of per-point series: `endpoint` (code), `name`, `unit` (the unit's code), `unit_path`
+(unit names from the root, " / " between them: works for trees of any depth), `level1` and
+`level2` (the names of the first two levels: province, then district, department or — since
+2025 — commune), for grouping in dashboards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+
+from bridgewatch import __version__
+from bridgewatch.monitor import Monitor
+from bridgewatch.readiness import STATES
+from bridgewatch.registry.models import Endpoint
+from bridgewatch.state import EndpointStatus
+
+STATE_VALUE = {"ready": 0, "degraded": 1, "unreachable": 2, "unknown": 3}
+PHASES = ("scheduled", "checking", "live", "ended", "cancelled")
+
+ENDPOINT_FAMILIES = {
+    "bridgewatch_endpoint_info": (
+        "gauge",
+        "A bridge point, its unit and its technician (value 1).",
+    ),
+    "bridgewatch_endpoint_readiness": (
+        "gauge",
+        "1 for the point's current readiness state, 0 for the others.",
+    ),
+    "bridgewatch_endpoint_state": (
+        "gauge",
+        "Readiness as a number: 0 ready, 1 degraded, 2 unreachable, 3 unknown.",
+    ),
+    "bridgewatch_endpoint_up": (
+        "gauge",
+        "1 when the last probe of this kind (and port) got an answer.",
+    ),
+    "bridgewatch_endpoint_rtt_seconds": (
+        "gauge",
+        "Round trip of the last probe (ICMP: mean of the burst).",
+    ),
+    "bridgewatch_endpoint_jitter_seconds": (
+        "gauge",
+        "ICMP jitter: mean change between consecutive replies.",
+    ),
+    "bridgewatch_endpoint_loss_ratio": (
+        "gauge",
+        "Share of ICMP echoes (or SIP requests) lost, 0-1.",
+    ),
+    "bridgewatch_endpoint_mos": ("gauge", "Estimated network MOS (E-model, ITU-T G.107), 1-4.5."),
+    "bridgewatch_endpoint_last_check_timestamp_seconds": (
+        "gauge",
+        "When the point was last probed.",
+    ),
+}
+
+
+def escape(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def labels(**values: object) -> str:
+    return "{" + ",".join(f'{k}="{escape(v)}"' for k, v in values.items()) + "}"
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+class MetricsCache:
+    """Keeps each point's lines per family, re-rendered when the point's state is updated."""
+
+    def __init__(self, monitor: Monitor) -> None:
+        self.monitor = monitor
+        self.lines: dict[str, dict[int, str]] = {family: {} for family in ENDPOINT_FAMILIES}
+        self.probes = Counter()
+        monitor.state.watchers.add(self.update)
+
+    def update(self, status: EndpointStatus) -> None:
+        endpoint = self.monitor.endpoints.get(status.endpoint_id)
+        if endpoint is None:
+            return
+        for result in status.results:
+            self.probes[(result.kind, result.status)] += 1
+        for family, text in render_endpoint(endpoint, status).items():
+            self.lines[family][endpoint.id] = text
+
+    def forget(self, keep: set[int]) -> None:
+        for family in self.lines.values():
+            for endpoint_id in list(family):
+                if endpoint_id not in keep:
+                    del family[endpoint_id]
+
+
+def point_labels(endpoint: Endpoint) -> dict[str, str]:
+    names = endpoint.unit_path.split(" / ")
+    return {
+        "endpoint": endpoint.code,
+        "name": endpoint.name,
+        "unit": endpoint.unit_code,
+        "unit_path": endpoint.unit_path,
+        "level1": names[0],
+        "level2": names[1] if len(names) > 1 else names[0],
+    }
+
+
+def render_endpoint(endpoint: Endpoint, status: EndpointStatus) -> dict[str, str]:
+    base = point_labels(endpoint)
+    out: dict[str, list[str]] = {family: [] for family in ENDPOINT_FAMILIES}
+    info = {**base, "contact_name": endpoint.contact_name, "contact_phone": endpoint.contact_phone,
+            "equipment": endpoint.equipment}  # fmt: skip
+    out["bridgewatch_endpoint_info"].append(f"bridgewatch_endpoint_info{labels(**info)} 1")
+    state = status.readiness.state
+    for s in STATES:
+        out["bridgewatch_endpoint_readiness"].append(
+            f"bridgewatch_endpoint_readiness{labels(**base, state=s)} {1 if s == state else 0}"
+        )
+    out["bridgewatch_endpoint_state"].append(
+        f"bridgewatch_endpoint_state{labels(**base)} {STATE_VALUE[state]}"
+    )
+    for r in status.results:
+        if r.status == "unavailable":
+            continue
+        probe = labels(**base, kind=r.kind, port=r.port or "")
+        out["bridgewatch_endpoint_up"].append(
+            f"bridgewatch_endpoint_up{probe} {1 if r.status in ('up', 'degraded') else 0}"
+        )
+        if r.rtt_ms is not None:
+            out["bridgewatch_endpoint_rtt_seconds"].append(
+                f"bridgewatch_endpoint_rtt_seconds{probe} {_number(r.rtt_ms / 1000)}"
+            )
+        if r.kind == "icmp" and r.jitter_ms is not None:
+            out["bridgewatch_endpoint_jitter_seconds"].append(
+                f"bridgewatch_endpoint_jitter_seconds{labels(**base)} {_number(r.jitter_ms / 1000)}"
+            )
+        if r.kind in ("icmp", "sip") and r.loss_pct is not None:
+            out["bridgewatch_endpoint_loss_ratio"].append(
+                f"bridgewatch_endpoint_loss_ratio{labels(**base, kind=r.kind)} {_number(r.loss_pct / 100)}"
+            )
+    if status.readiness.mos is not None:
+        out["bridgewatch_endpoint_mos"].append(
+            f"bridgewatch_endpoint_mos{labels(**base)} {_number(status.readiness.mos)}"
+        )
+    out["bridgewatch_endpoint_last_check_timestamp_seconds"].append(
+        f"bridgewatch_endpoint_last_check_timestamp_seconds{labels(**base)} {_number(status.checked_at.timestamp())}"
+    )
+    return {family: "\n".join(lines) + "\n" for family, lines in out.items() if lines}
+
+
+def _family(name: str, kind: str, help_text: str, lines: list[str] | str) -> str:
+    body = lines if isinstance(lines, str) else "".join(line + "\n" for line in lines)
+    return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n{body}"
+
+
+def render(
+    cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime, webhook=None
+) -> str:
+    """The whole exposition; cheap: joins the cached per-point lines, formats the rest."""
+    parts = [_family("bridgewatch_build_info", "gauge", "bridgewatch's version (value 1).",
+                     [f'bridgewatch_build_info{{version="{__version__}"}} 1'])]  # fmt: skip
+    for family, (kind, help_text) in ENDPOINT_FAMILIES.items():
+        parts.append(_family(family, kind, help_text, "".join(cache.lines[family].values())))
+    parts.append(_sessions(cache, sessions, first_offset=first_offset, now=now))
+    parts.append(_service(cache, webhook))
+    return "".join(parts)
+
+
+def _sessions(
+    cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime
+) -> str:
+    state = cache.monitor.state
+    points, expected, phase, starts, ends, members = [], [], [], [], [], []
+    for session, ids in sessions.values():
+        tag = {"session": session.id, "title": session.title}
+        counts = Counter()
+        for endpoint_id in ids:
+            status = state.get(endpoint_id)
+            value = status.readiness.state if status else "unknown"
+            counts[value] += 1
+            endpoint = cache.monitor.endpoints.get(endpoint_id)
+            if endpoint is not None:
+                base = point_labels(endpoint)
+                members.append(
+                    f"bridgewatch_session_endpoint_state{labels(session=session.id, **base)} {STATE_VALUE[value]}"
+                )
+        points.extend(
+            f"bridgewatch_session_points{labels(**tag, state=s)} {counts[s]}" for s in STATES
+        )
+        expected.append(f"bridgewatch_session_expected_delegates{labels(**tag)} {session.expected}")
+        current = session.phase(now, first_offset)
+        phase.extend(
+            f"bridgewatch_session_phase{labels(**tag, phase=p)} {1 if p == current else 0}"
+            for p in PHASES
+        )
+        starts.append(
+            f"bridgewatch_session_start_timestamp_seconds{labels(**tag)} {_number(session.starts_at.timestamp())}"
+        )
+        ends.append(
+            f"bridgewatch_session_end_timestamp_seconds{labels(**tag)} {_number(session.ends_at.timestamp())}"
+        )
+    return "".join((
+        _family("bridgewatch_session_points", "gauge", "Points of a session per readiness state.", points),
+        _family("bridgewatch_session_endpoint_state", "gauge", "Readiness of each point of a session: 0 ready, 1 degraded, 2 unreachable, 3 unknown.", members),
+        _family("bridgewatch_session_expected_delegates", "gauge", "Delegates expected, summed over the session's points.", expected),
+        _family("bridgewatch_session_phase", "gauge", "1 for the session's current phase.", phase),
+        _family("bridgewatch_session_start_timestamp_seconds", "gauge", "When the session starts.", starts),
+        _family("bridgewatch_session_end_timestamp_seconds", "gauge", "When the session ends.", ends),
+    ))  # fmt: skip
+
+
+def _service(cache: MetricsCache, webhook) -> str:
+    monitor = cache.monitor
+    writer = monitor.writer.stats
+    last = monitor.last_sweep
+    probes = [
+        f"bridgewatch_probes_total{labels(kind=k, result=r)} {n}"
+        for (k, r), n in sorted(cache.probes.items())
+    ]
+    parts = [
+        _family("bridgewatch_probes_total", "counter", "Probe results by kind and result.", probes),
+        _family("bridgewatch_sweeps_total", "counter", "Sweeps run by this process.", [f"bridgewatch_sweeps_total {monitor.sweeps}"]),
+        _family("bridgewatch_sweep_duration_seconds", "gauge", "Wall time of the last sweep.",
+                [f"bridgewatch_sweep_duration_seconds {_number(last.stats.duration)}"] if last else []),
+        _family("bridgewatch_last_sweep_timestamp_seconds", "gauge", "When the last sweep finished.",
+                [f"bridgewatch_last_sweep_timestamp_seconds {_number(last.finished_at.timestamp())}"] if last else []),
+        _family("bridgewatch_write_buffer_rows", "gauge", "Results waiting to be written to the database.",
+                [f"bridgewatch_write_buffer_rows {monitor.writer.pending}"]),
+        _family("bridgewatch_results_written_total", "counter", "Result rows written to the database.", [f"bridgewatch_results_written_total {writer.written}"]),
+        _family("bridgewatch_results_dropped_total", "counter", "Result rows dropped because the buffer was full.", [f"bridgewatch_results_dropped_total {writer.dropped}"]),
+        _family("bridgewatch_database_errors_total", "counter", "Failed attempts to write results.", [f"bridgewatch_database_errors_total {writer.errors}"]),
+    ]  # fmt: skip
+    if webhook is not None:
+        parts.append(
+            _family(
+                "bridgewatch_alerts_sent_total",
+                "counter",
+                "Alerts delivered to the webhook.",
+                [f"bridgewatch_alerts_sent_total {webhook.sent}"],
+            )
+        )
+        parts.append(
+            _family(
+                "bridgewatch_alerts_failed_total",
+                "counter",
+                "Alerts given up on.",
+                [f"bridgewatch_alerts_failed_total {webhook.failed}"],
+            )
+        )
+    parts.append(
+        _family(
+            "bridgewatch_scrape_timestamp_seconds",
+            "gauge",
+            "When this page was rendered.",
+            [f"bridgewatch_scrape_timestamp_seconds {_number(time.time())}"],
+        )
+    )
+    return "".join(parts)
