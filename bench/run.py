@@ -379,6 +379,14 @@ async def main() -> None:
     print("\n" + text)
     loop_name = type(asyncio.get_running_loop()).__module__.split(".")[0]
     command = "python bench/run.py " + " ".join(sys.argv[1:])
+    kept = ""
+    if args.results.exists() and "\n## /metrics rendering\n" in args.results.read_text(
+        encoding="utf-8"
+    ):
+        kept = (
+            "\n## /metrics rendering\n"
+            + args.results.read_text(encoding="utf-8").split("\n## /metrics rendering\n", 1)[1]
+        )
     args.results.write_text(
         f"# Benchmark results\n\nLatest run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command.strip()}`\n\n"
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, event loop: {loop_name}; "
@@ -386,7 +394,7 @@ async def main() -> None:
         f"{args.timeout} s; the full sweep uses the default concurrency ({Settings().probes.concurrency}).\n"
         f"bridgewatch's CPU is this process's (`time.process_time`), blackbox_exporter's is read from /proc;\n"
         f'the simulator runs in other processes and counts for neither. "Failures" on healthy simulated\n'
-        f"points are false timeouts.\n\n{text}\n"
+        f"points are false timeouts.\n\n{text}\n{kept}"
     )
     print(f"\nwrote {args.results}")
 

@@ -4,10 +4,11 @@ Per-endpoint lines are rendered when a sweep updates the endpoint (so a scrape o
 joins ready strings instead of formatting 60,000 samples); per-session and service lines are
 few and rendered at scrape time.
 
-Labels of per-point series: `endpoint` (code), `name`, `unit` (the unit's code), `unit_path`
-(unit names from the root, " / " between them: works for trees of any depth), `level1` and
-`level2` (the names of the first two levels: province, then district, department or — since
-2025 — commune), for grouping in dashboards.
+Labels of per-point series: `endpoint` (code), `name`, `unit_path` (unit names from the root,
+" / " between them: works for trees of any depth) and `level2` (the name of the second level —
+district, department or, since 2025, commune — or of the root for points at the root), for
+grouping in dashboards. `bridgewatch_endpoint_info` adds the unit's code, the technician and the
+equipment; join on `endpoint`.
 """
 
 from __future__ import annotations
@@ -75,11 +76,20 @@ def _number(value: float) -> str:
 
 
 class MetricsCache:
-    """Keeps each point's lines per family, re-rendered when the point's state is updated."""
+    """Keeps each point's lines per family, re-rendered when the point's state is updated.
+
+    Each family's page text is joined once and kept until one of its points changes, so a
+    scrape between sweeps costs little more than copying bytes.
+    """
 
     def __init__(self, monitor: Monitor) -> None:
         self.monitor = monitor
-        self.lines: dict[str, dict[int, str]] = {family: {} for family in ENDPOINT_FAMILIES}
+        # Encoded once per update: a scrape only copies bytes.
+        self.lines: dict[str, dict[int, bytes]] = {family: {} for family in ENDPOINT_FAMILIES}
+        self._joined: dict[str, bytes] = {}
+        # Each point's labels and state value, ready to paste into per-session lines at scrape time.
+        self.member_tail: dict[int, str] = {}
+        self.state_of: dict[int, str] = {}
         self.probes = Counter()
         monitor.state.watchers.add(self.update)
 
@@ -89,14 +99,33 @@ class MetricsCache:
             return
         for result in status.results:
             self.probes[(result.kind, result.status)] += 1
-        for family, text in render_endpoint(endpoint, status).items():
-            self.lines[family][endpoint.id] = text
+        rendered = render_endpoint(endpoint, status)
+        for family, lines in self.lines.items():
+            text = rendered.get(family)
+            if text is None:
+                if lines.pop(endpoint.id, None) is not None:
+                    self._joined.pop(family, None)
+            elif lines.get(endpoint.id) != text:
+                lines[endpoint.id] = text
+                self._joined.pop(family, None)
+        state = status.readiness.state
+        self.state_of[endpoint.id] = state
+        self.member_tail[endpoint.id] = (
+            f"{labels(**point_labels(endpoint))[1:]} {STATE_VALUE[state]}\n"
+        )
+
+    def family(self, name: str) -> bytes:
+        joined = self._joined.get(name)
+        if joined is None:
+            joined = self._joined[name] = b"".join(self.lines[name].values())
+        return joined
 
     def forget(self, keep: set[int]) -> None:
-        for family in self.lines.values():
-            for endpoint_id in list(family):
+        for store in (*self.lines.values(), self.member_tail, self.state_of):
+            for endpoint_id in list(store):
                 if endpoint_id not in keep:
-                    del family[endpoint_id]
+                    del store[endpoint_id]
+        self._joined.clear()
 
 
 def point_labels(endpoint: Endpoint) -> dict[str, str]:
@@ -104,18 +133,16 @@ def point_labels(endpoint: Endpoint) -> dict[str, str]:
     return {
         "endpoint": endpoint.code,
         "name": endpoint.name,
-        "unit": endpoint.unit_code,
         "unit_path": endpoint.unit_path,
-        "level1": names[0],
         "level2": names[1] if len(names) > 1 else names[0],
     }
 
 
-def render_endpoint(endpoint: Endpoint, status: EndpointStatus) -> dict[str, str]:
+def render_endpoint(endpoint: Endpoint, status: EndpointStatus) -> dict[str, bytes]:
     base = point_labels(endpoint)
     out: dict[str, list[str]] = {family: [] for family in ENDPOINT_FAMILIES}
-    info = {**base, "contact_name": endpoint.contact_name, "contact_phone": endpoint.contact_phone,
-            "equipment": endpoint.equipment}  # fmt: skip
+    info = {**base, "unit": endpoint.unit_code, "contact_name": endpoint.contact_name,
+            "contact_phone": endpoint.contact_phone, "equipment": endpoint.equipment}  # fmt: skip
     out["bridgewatch_endpoint_info"].append(f"bridgewatch_endpoint_info{labels(**info)} 1")
     state = status.readiness.state
     for s in STATES:
@@ -151,45 +178,39 @@ def render_endpoint(endpoint: Endpoint, status: EndpointStatus) -> dict[str, str
     out["bridgewatch_endpoint_last_check_timestamp_seconds"].append(
         f"bridgewatch_endpoint_last_check_timestamp_seconds{labels(**base)} {_number(status.checked_at.timestamp())}"
     )
-    return {family: "\n".join(lines) + "\n" for family, lines in out.items() if lines}
+    return {family: ("\n".join(lines) + "\n").encode() for family, lines in out.items() if lines}
 
 
-def _family(name: str, kind: str, help_text: str, lines: list[str] | str) -> str:
-    body = lines if isinstance(lines, str) else "".join(line + "\n" for line in lines)
-    return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n{body}"
+def _family(name: str, kind: str, help_text: str, lines: list[str] | bytes) -> bytes:
+    body = lines if isinstance(lines, bytes) else "".join(line + "\n" for line in lines).encode()
+    return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n".encode() + body
 
 
 def render(
     cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime, webhook=None
-) -> str:
-    """The whole exposition; cheap: joins the cached per-point lines, formats the rest."""
+) -> bytes:
+    """The whole exposition; cheap: joins the cached per-point text, formats the rest."""
     parts = [_family("bridgewatch_build_info", "gauge", "bridgewatch's version (value 1).",
                      [f'bridgewatch_build_info{{version="{__version__}"}} 1'])]  # fmt: skip
     for family, (kind, help_text) in ENDPOINT_FAMILIES.items():
-        parts.append(_family(family, kind, help_text, "".join(cache.lines[family].values())))
+        parts.append(_family(family, kind, help_text, cache.family(family)))
     parts.append(_sessions(cache, sessions, first_offset=first_offset, now=now))
     parts.append(_service(cache, webhook))
-    return "".join(parts)
+    return b"".join(parts)
 
 
 def _sessions(
     cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime
-) -> str:
-    state = cache.monitor.state
+) -> bytes:
     points, expected, phase, starts, ends, members = [], [], [], [], [], []
     for session, ids in sessions.values():
         tag = {"session": session.id, "title": session.title}
-        counts = Counter()
-        for endpoint_id in ids:
-            status = state.get(endpoint_id)
-            value = status.readiness.state if status else "unknown"
-            counts[value] += 1
-            endpoint = cache.monitor.endpoints.get(endpoint_id)
-            if endpoint is not None:
-                base = point_labels(endpoint)
-                members.append(
-                    f"bridgewatch_session_endpoint_state{labels(session=session.id, **base)} {STATE_VALUE[value]}"
-                )
+        states = [cache.state_of.get(i, "unknown") for i in ids]
+        counts = Counter(states)
+        prefix = f'bridgewatch_session_endpoint_state{{session="{session.id}",'
+        members.append(
+            "".join(prefix + cache.member_tail[i] for i in ids if i in cache.member_tail)
+        )
         points.extend(
             f"bridgewatch_session_points{labels(**tag, state=s)} {counts[s]}" for s in STATES
         )
@@ -205,9 +226,9 @@ def _sessions(
         ends.append(
             f"bridgewatch_session_end_timestamp_seconds{labels(**tag)} {_number(session.ends_at.timestamp())}"
         )
-    return "".join((
+    return b"".join((
         _family("bridgewatch_session_points", "gauge", "Points of a session per readiness state.", points),
-        _family("bridgewatch_session_endpoint_state", "gauge", "Readiness of each point of a session: 0 ready, 1 degraded, 2 unreachable, 3 unknown.", members),
+        _family("bridgewatch_session_endpoint_state", "gauge", "Readiness of each point of a session: 0 ready, 1 degraded, 2 unreachable, 3 unknown.", "".join(members).encode()),
         _family("bridgewatch_session_expected_delegates", "gauge", "Delegates expected, summed over the session's points.", expected),
         _family("bridgewatch_session_phase", "gauge", "1 for the session's current phase.", phase),
         _family("bridgewatch_session_start_timestamp_seconds", "gauge", "When the session starts.", starts),
@@ -215,7 +236,7 @@ def _sessions(
     ))  # fmt: skip
 
 
-def _service(cache: MetricsCache, webhook) -> str:
+def _service(cache: MetricsCache, webhook) -> bytes:
     monitor = cache.monitor
     writer = monitor.writer.stats
     last = monitor.last_sweep
@@ -261,4 +282,4 @@ def _service(cache: MetricsCache, webhook) -> str:
             [f"bridgewatch_scrape_timestamp_seconds {_number(time.time())}"],
         )
     )
-    return "".join(parts)
+    return b"".join(parts)

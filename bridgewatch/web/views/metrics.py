@@ -27,7 +27,7 @@ async def metrics(request: web.Request) -> web.Response:
             )
         if who is None:
             raise Unauthorized("/metrics needs a bearer token (metrics.require_token)")
-    text = render(
+    body = render(
         request.app[METRICS],
         request.app[SCHEDULER].known,
         first_offset=timedelta(seconds=max(settings.sessions.pre_check_offsets_s)),
@@ -35,5 +35,5 @@ async def metrics(request: web.Request) -> web.Response:
         webhook=request.app[ALERTER].webhook,
     )
     return web.Response(
-        text=text, content_type="text/plain", charset="utf-8", headers={"X-Version": "0.0.4"}
+        body=body, content_type="text/plain", charset="utf-8", headers={"X-Version": "0.0.4"}
     )
