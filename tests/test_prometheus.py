@@ -70,12 +70,12 @@ async def test_every_dashboard_query_returns_data_from_a_real_prometheus(
 
     # The live page passes promtool's lint.
     text = await (await client.get("/metrics")).text()
-    lint = subprocess.run(
-        [promtool, "check", "metrics"], input=text, capture_output=True, text=True
-    )
-    assert lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(), (
-        lint.stdout + lint.stderr
-    )
+    linter = await asyncio.create_subprocess_exec(
+        promtool, "check", "metrics", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await linter.communicate(text.encode())
+    assert linter.returncode == 0 and not out.strip() and not err.strip(), (out + err).decode()
     for family in ENDPOINT_FAMILIES:
         assert f"# TYPE {family} gauge" in text
 
