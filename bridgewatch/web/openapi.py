@@ -248,6 +248,25 @@ def build_document() -> dict:
                            body={"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
                                "items": {"type": "object", "additionalProperties": {"type": "boolean"}}, "needs_help": {"type": "boolean"}, "note": {"type": "string"}}}}}}, tag="sessions"),
             },
+            "/api/v1/sessions/{id}/points/{code}/quality": {
+                "post": _op("A quality report: audio and video 1-5, issues (no_picture, no_sound, connection_lost, echo, frozen_picture, lip_sync) with start and duration, note; idempotent by client_id",
+                            {"201": {"description": "Stored"}, "200": {"description": "Already stored (same client_id)"}}, params=[SID, CODE],
+                            body={"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["client_id", "audio", "video"], "properties": {
+                                "client_id": {"type": "string"}, "audio": {"type": "integer", "minimum": 1, "maximum": 5}, "video": {"type": "integer", "minimum": 1, "maximum": 5},
+                                "issues": {"type": "array", "items": {"type": "object"}}, "note": {"type": "string"}}}}}}, tag="reports"),
+            },
+            "/api/v1/sessions/{id}/quality": {"get": _op("The session's quality reports", {"200": {"description": "Reports"}}, params=[SID], tag="reports")},
+            "/api/v1/sessions/{id}/points/{code}/attendance": {
+                "put": _op("Attendance of a point: present_at_start, late, left_early, absent (with absent_reasons), note", {"200": {"description": "Saved, with rate and flags"}}, params=[SID, CODE],
+                           body={"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                               k: {"type": "integer", "minimum": 0} for k in ("present_at_start", "late", "left_early", "absent")} | {"absent_reasons": {"type": "string"}, "note": {"type": "string"}}}}}}, tag="reports"),
+            },
+            "/api/v1/sessions/{id}/report": {"get": _op("The post-session report", {"200": {"description": "The report", "content": {
+                "text/html": {"schema": {"type": "string"}}, "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}},
+                params=[SID, {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "pdf", "xlsx", "csv"]}},
+                        {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["vi", "en"]}}], tag="reports")},
+            "/api/v1/sessions/{id}/attendance": {"get": _op("Attendance per point: expected, present, rate, flags", {"200": {"description": "Attendance"}}, params=[SID], tag="reports")},
             "/api/v1/endpoints/{code}": {
                 "get": _op("Read an endpoint", ok("Endpoint"), params=[CODE], tag="endpoints"),
                 "patch": _op("Change some fields of an endpoint", ok("Endpoint"), params=[CODE], body=_body("EndpointInput"), tag="endpoints"),

@@ -7,7 +7,16 @@ from pathlib import Path
 from aiohttp import web
 
 from bridgewatch.web import openapi
-from bridgewatch.web.views import board, endpoints, health, metrics, sessions, status, units
+from bridgewatch.web.views import (
+    board,
+    endpoints,
+    feedback,
+    health,
+    metrics,
+    sessions,
+    status,
+    units,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -59,3 +68,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/sessions/{id}/check", sessions.check_session)
     app.router.add_get("/api/v1/sessions/{id}/points/{code}/checklist", sessions.get_checklist)
     app.router.add_put("/api/v1/sessions/{id}/points/{code}/checklist", sessions.put_checklist)
+    app.router.add_post("/api/v1/sessions/{id}/points/{code}/quality", feedback.submit_quality)
+    app.router.add_get("/api/v1/sessions/{id}/quality", feedback.list_quality)
+    app.router.add_put("/api/v1/sessions/{id}/points/{code}/attendance", feedback.put_attendance)
+    app.router.add_get("/api/v1/sessions/{id}/attendance", feedback.list_attendance)
+    app.router.add_get("/api/v1/sessions/{id}/report", feedback.session_report)
