@@ -285,6 +285,29 @@ def cmd_session(args: argparse.Namespace, settings: Settings) -> int:
     return runtime.run(run())
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """A post-session report to a file (or standard output for html and csv)."""
+    from bridgewatch.reports.data import gather
+    from bridgewatch.reports.render import render
+    from bridgewatch.sessions.schedule import utcnow
+
+    async def run():
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            return await gather(conn, args.session, now=utcnow())
+
+    data = runtime.run(run())
+    body = render(data, args.format, args.lang, settings.zone)
+    if args.output:
+        Path(args.output).write_bytes(body)
+        print(f"wrote {args.output} ({args.format}, {args.lang}, {len(data.points)} points)")
+    elif args.format in ("html", "csv"):
+        sys.stdout.buffer.write(body)
+    else:
+        _stderr(f"error: output: a {args.format} report needs -o FILE")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list:
         async with open_pool(settings) as pool, pool.acquire() as conn:
@@ -399,6 +422,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_s.add_argument("--expected", type=int, default=0, help="expected delegates per point")
     for sp in (create_s, list_s, show_s, add_s):
         _common(sp)
+    p = add("report", cmd_report, "the post-session report of a session")
+    p.add_argument("session", type=int, help="session id")
+    p.add_argument("--format", choices=("html", "pdf", "xlsx", "csv"), default="html")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi")
+    p.add_argument("-o", "--output", help="file to write (needed for pdf and xlsx)")
     p = add("check", cmd_check, "probe points now; exit 0 if all ready, 1 if not, 2 on error")
     p.add_argument("--unit", help="only this unit's subtree")
     p.add_argument("--all", action="store_true", help="every active point (the default)")

@@ -367,3 +367,28 @@ def test_demo_prints_board_session_and_token_and_serves_a_live_session(tmp_path)
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
+
+
+async def test_report_command_writes_each_format(tmp_path, db_url):
+    env = {"BRIDGEWATCH_DATABASE_URL": db_url}
+    points = tmp_path / "p.csv"
+    points.write_text(
+        "code,name,unit_path,host\nA-1,Hội trường A,Tỉnh Bắc Kạn / Huyện Chợ Đồn,127.0.0.31\n",
+        encoding="utf-8",
+    )
+    assert (await bridgewatch_async("import", str(points), env=env))[0] == 0
+    code, out, err = await bridgewatch_async("session", "create", "--title", "Hội nghị tổng kết", "--unit", "tinh-bac-kan",
+                                             "--start", "2026-12-01T08:00", "--end", "2026-12-01T10:00", "--points", "A-1", env=env)  # fmt: skip
+    assert code == 0, err
+    session_id = out.strip().splitlines()[-1]
+    for fmt in ("html", "pdf", "xlsx", "csv"):
+        target = tmp_path / f"report.{fmt}"
+        code, out, err = await bridgewatch_async(
+            "report", session_id, "--format", fmt, "--lang", "en", "-o", str(target), env=env
+        )
+        assert code == 0, err
+        assert target.stat().st_size > (150 if fmt == "csv" else 1000)
+    code, out, _ = await bridgewatch_async("report", session_id, "--format", "csv", env=env)
+    assert code == 0 and "A-1,Hội trường A" in out
+    code, _, err = await bridgewatch_async("report", "999", env=env)
+    assert code == 2 and "no session" in err

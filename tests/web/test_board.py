@@ -96,7 +96,8 @@ async def test_board_in_a_browser_matches_the_api_and_updates_live(
     admin = bearer(tokens["admin"])
     assert (await client.post(f"/api/v1/sessions/{sid}/check", headers=admin)).status == 200
     api = await (await client.get(f"/api/v1/sessions/{sid}/readiness", headers=admin)).json()
-    assert api["counts"] == {"ready": 4, "degraded": 1, "unreachable": 1, "unknown": 0}
+    reasons = [(p["code"], p["reason"]["en"]) for p in api["points"]]
+    assert api["counts"] == {"ready": 4, "degraded": 1, "unreachable": 1, "unknown": 0}, reasons
 
     base = str(client.make_url("/"))[:-1]
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
