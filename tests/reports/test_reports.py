@@ -179,9 +179,10 @@ async def test_pdf_renders_vietnamese(client, tokens, finished_session, tmp_path
     )
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages and all(p.stat().st_size > 5000 for p in pages)
-    text = subprocess.run(
-        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    done = await asyncio.to_thread(
+        subprocess.run, ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    )
+    text = done.stdout
     assert "Báo cáo sau phiên họp: Hội nghị quán triệt Nghị quyết" in text
     assert "Tỷ lệ tham dự" in text
 
