@@ -88,6 +88,18 @@ class AlertsSettings:
 
 
 @dataclass(frozen=True)
+class CollectorsSettings:
+    # Basic-auth account for codec xAPI (Cisco) and the MCU's management API (Pexip).
+    username: str = ""
+    password: str = ""
+    timeout: float = 5.0
+    # Codec requests at once.
+    concurrency: int = 50
+    # Pexip Infinity management node, e.g. "https://mcu.example.vn"; empty: no MCU polling.
+    pexip_url: str = ""
+
+
+@dataclass(frozen=True)
 class MetricsSettings:
     # When true, /metrics needs "Authorization: Bearer TOKEN" (any role), as the API does.
     require_token: bool = False
@@ -106,6 +118,7 @@ class Settings:
     sessions: SessionsSettings = field(default_factory=SessionsSettings)
     alerts: AlertsSettings = field(default_factory=AlertsSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    collectors: CollectorsSettings = field(default_factory=CollectorsSettings)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bridgewatch.sessions import attendance, quality_reports, store
+from bridgewatch.sessions import attendance, store
 from bridgewatch.sessions.models import Session
 
 
@@ -27,6 +27,8 @@ class PointRow:
     reports: int
     incidents: int
     attendance: dict
+    head_count: int | None = None  # the most people a codec counted in the room
+    media_classes: Counter = field(default_factory=Counter)  # media windows per class
 
     @property
     def live_ready_share(self) -> float | None:
@@ -134,6 +136,19 @@ async def gather(conn: asyncpg.Connection, session_id: int, *, now: datetime) ->
         session_id,
     )
     present_rows = await attendance.attendance_rows(conn, session_id)
+    media = await conn.fetch(
+        """SELECT endpoint_id, class, people_count FROM media_stat WHERE session_id = $1""",
+        session_id,
+    )
+    media_classes: dict[int, Counter] = defaultdict(Counter)
+    head_count: dict[int, int] = {}
+    for m in media:
+        if m["class"]:
+            media_classes[m["endpoint_id"]][m["class"]] += 1
+        if m["people_count"] is not None:
+            head_count[m["endpoint_id"]] = max(
+                head_count.get(m["endpoint_id"], 0), m["people_count"]
+            )
     by_id = {p.endpoint.id: p for p in points}
     incident_count = Counter(
         [i["endpoint_id"] for i in issues] + [a["endpoint_id"] for a in alerts]
@@ -149,6 +164,7 @@ async def gather(conn: asyncpg.Connection, session_id: int, *, now: datetime) ->
                 audio=score["audio"] if score else None, video=score["video"] if score else None,
                 reports=score["reports"] if score else 0, incidents=incident_count[e.id],
                 attendance=attendance.figures(p.expected, e.hall_capacity, present_rows.get(e.id)),
+                head_count=head_count.get(e.id), media_classes=media_classes.get(e.id, Counter()),
             )
         )  # fmt: skip
     last_slot = checks[-1]["slot"] if checks else None
@@ -172,25 +188,25 @@ async def gather(conn: asyncpg.Connection, session_id: int, *, now: datetime) ->
         for a in alerts if a["endpoint_id"] in by_id
     ]  # fmt: skip
     timeline.sort(key=lambda t: t["at"])
+    return ReportData(session, rows, sorted(units.values(), key=lambda u: u.name), checks, live, timeline, now,
+                      time_shares(rows))  # fmt: skip
+
+
+def time_shares(rows: list[PointRow]) -> dict[str, float]:
+    """Share of time good / ok / bad: from the codecs' and MCU's media windows where there are
+    any (Pexip classes; "terrible" counts as bad), else from the live readiness sweeps."""
+    windows = Counter()
+    for row in rows:
+        windows.update(row.media_classes)
+    total = sum(windows.values())
+    if total:
+        return {"good": windows["good"] / total, "ok": windows["ok"] / total,
+                "bad": (windows["bad"] + windows["terrible"]) / total}  # fmt: skip
     samples = Counter()
     for row in rows:
         samples.update(row.live_samples)
     total = sum(samples.values())
-    shares = (
-        {"good": samples["ready"] / total, "ok": samples["degraded"] / total,
-         "bad": (samples["unreachable"] + samples["unknown"]) / total}
-        if total else {}
-    )  # fmt: skip
-    return ReportData(
-        session,
-        rows,
-        sorted(units.values(), key=lambda u: u.name),
-        checks,
-        live,
-        timeline,
-        now,
-        shares,
-    )
-
-
-ISSUE_LABELS = quality_reports.ISSUE_CATEGORIES
+    if not total:
+        return {}
+    return {"good": samples["ready"] / total, "ok": samples["degraded"] / total,
+            "bad": (samples["unreachable"] + samples["unknown"]) / total}  # fmt: skip

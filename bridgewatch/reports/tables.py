@@ -50,7 +50,7 @@ def point_header(lang: str, data: ReportData) -> list[str]:
     t = LABELS[lang]
     slots = [c["slot"] for c in data.checks]
     return [t["code"], t["point"], t["unit"], *slots, t["live_ready"], t["audio"], t["video"], t["incidents"],
-            t["expected"], t["present"], t["late"], t["left_early"], t["absent"], t["rate"], t["flags"]]  # fmt: skip
+            t["expected"], t["present"], t["late"], t["left_early"], t["absent"], t["rate"], t["head_count"], t["flags"]]  # fmt: skip
 
 
 def point_rows(data: ReportData, lang: str) -> list[list[str]]:
@@ -66,7 +66,7 @@ def point_rows(data: ReportData, lang: str) -> list[list[str]]:
             number(p.video, lang, 1) if p.video else "–", number(p.incidents, lang), number(p.expected, lang),
             number(a["present"], lang) if a["reported"] else "–", number(a.get("late"), lang) if a["reported"] else "–",
             number(a.get("left_early"), lang) if a["reported"] else "–", number(a.get("absent"), lang) if a["reported"] else "–",
-            percent(a["rate"], lang), flags,
+            percent(a["rate"], lang), number(p.head_count, lang), flags,
         ])  # fmt: skip
     return rows
 

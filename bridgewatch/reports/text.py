@@ -19,7 +19,7 @@ LABELS = {
         "chart_quality": "Chất lượng theo điểm cầu", "ready": "sẵn sàng", "degraded": "suy giảm",
         "unreachable": "không kết nối", "unknown": "chưa rõ", "over_capacity": "vượt sức chứa hội trường",
         "under_target": "dưới mục tiêu 90%", "alert": "cảnh báo", "report": "báo cáo", "generated": "Lập lúc",
-        "none": "Không có", "minutes": "phút", "at_check": "Lúc kiểm tra",
+        "none": "Không có", "minutes": "phút", "at_check": "Lúc kiểm tra", "head_count": "Thiết bị đếm được",
     },
     "en": {
         "title": "Post-session report", "session": "Session", "time": "Time", "organiser": "Organising unit",
@@ -33,7 +33,7 @@ LABELS = {
         "chart_quality": "Quality per point", "ready": "ready", "degraded": "degraded",
         "unreachable": "unreachable", "unknown": "unknown", "over_capacity": "over hall capacity",
         "under_target": "under the 90% target", "alert": "alert", "report": "report", "generated": "Generated",
-        "none": "None", "minutes": "min", "at_check": "At check",
+        "none": "None", "minutes": "min", "at_check": "At check", "head_count": "Codec head-count",
     },
 }  # fmt: skip
 

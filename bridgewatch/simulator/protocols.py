@@ -110,18 +110,51 @@ class HttpStatus(_PointStream):
             return
         point = self.point
         code = 500 if point.fault == "http-500" else 200
-        body = json.dumps(
-            {
-                "system": "bridgewatch simulated codec",
-                "host": point.host,
-                "sip": point.sip_code,
-                "fault": point.fault,
-            }
-        ).encode()
+        if self.buffer.startswith(b"GET /status.xml") and point.codec == "cisco":
+            kind, body = "text/xml", cisco_status(point).encode()
+        else:
+            kind = "application/json"
+            body = json.dumps(
+                {
+                    "system": "bridgewatch simulated codec",
+                    "host": point.host,
+                    "sip": point.sip_code,
+                    "fault": point.fault,
+                }
+            ).encode()
         reason = "OK" if code == 200 else "Internal Server Error"
         self.transport.write(
-            f"HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"HTTP/1.1 {code} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
             f"Connection: close\r\n\r\n".encode()
             + body
         )
         self.transport.close()
+
+
+def media_figures(fault: str | None) -> tuple[float, float]:
+    """(loss %, jitter ms) a simulated point's calls show, by its fault."""
+    return {"lossy": (6.0, 12.0), "slow": (1.5, 45.0), "flapping": (12.0, 20.0)}.get(
+        fault or "", (0.2, 3.0)
+    )
+
+
+def cisco_status(point) -> str:
+    """A Cisco xAPI status document with one call: incoming audio and video channels, people count."""
+    loss, jitter = media_figures(point.fault)
+    received = 1000
+    lost = round(received * loss / (100 - loss))
+    channels = "".join(
+        f'<Channel item="{n}"><Type>{kind}</Type><Direction>incoming</Direction>'
+        f"<NetStat><Bytes>512000</Bytes><ChannelRate>64000</ChannelRate><Jitter>{jitter:g}</Jitter>"
+        f"<LastIntervalLost>{lost}</LastIntervalLost><LastIntervalReceived>{received}</LastIntervalReceived>"
+        f"<Loss>{lost * 3}</Loss><MaxJitter>{jitter * 2:g}</MaxJitter><Packets>{received * 3}</Packets></NetStat></Channel>"
+        for n, kind in ((1, "Audio"), (2, "Video"))
+    )
+    people = ""
+    if point.people is not None:
+        people = f"<RoomAnalytics><PeopleCount><Capacity>60</Capacity><Current>{point.people}</Current></PeopleCount></RoomAnalytics>"
+    return (
+        '<?xml version="1.0"?><Status><Call item="1"><Status>Connected</Status></Call>'
+        f'<MediaChannels><Call item="1">{channels}</Call></MediaChannels>{people}'
+        '<SIP><Registration item="1"><Status>Registered</Status></Registration></SIP></Status>'
+    )

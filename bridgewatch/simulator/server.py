@@ -29,6 +29,9 @@ class SimulatedPoint:
     http_port: int | None = HTTP_PORT
     delay: float = 0.0
     loss: float = 0.0
+    # "cisco": the status page also answers xAPI GET /status.xml; people: room analytics head-count.
+    codec: str | None = None
+    people: int | None = None
     sip_requests: int = 0
     up: bool = True
     servers: list = field(default_factory=list)

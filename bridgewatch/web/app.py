@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from bridgewatch import __version__
+from bridgewatch.collectors.base import CollectorSettings
+from bridgewatch.collectors.poller import MediaPoller
 from bridgewatch.config import Settings
 from bridgewatch.db.migrate import migrate
 from bridgewatch.db.pool import create_pool, database_url, redact
@@ -40,23 +43,8 @@ def create_app(settings: Settings, *, announce=print) -> web.Application:
                 async with pool.acquire() as conn:
                     await migrate(conn)
                 app[POOL] = pool
-                async with Monitor(pool, settings) as monitor:
-                    app[MONITOR] = monitor
-                    app[METRICS] = MetricsCache(monitor)
-                    webhook = Webhook(settings.alerts)
-                    webhook.start()
-                    alerter = Alerter(pool, webhook)
-                    scheduler = SessionScheduler(
-                        pool, monitor, settings.sessions, on_sweep=alerter.after_sweep
-                    )
-                    app[ALERTER] = alerter
-                    app[SCHEDULER] = scheduler
-                    await scheduler.start()
-                    try:
-                        yield
-                    finally:
-                        await scheduler.stop()
-                        await webhook.close()
+                async with running_services(app, pool, settings):
+                    yield
             finally:
                 await pool.close()
 
@@ -64,6 +52,38 @@ def create_app(settings: Settings, *, announce=print) -> web.Application:
     setup_routes(app)
     app.on_response_prepare.append(_server_header)
     return app
+
+
+@contextlib.asynccontextmanager
+async def running_services(app: web.Application, pool, settings: Settings) -> AsyncIterator[None]:
+    """Monitor, metrics, alerts, media polling and the session scheduler; stopped in reverse."""
+    async with contextlib.AsyncExitStack() as stack:
+        monitor = await stack.enter_async_context(Monitor(pool, settings))
+        app[MONITOR] = monitor
+        app[METRICS] = MetricsCache(monitor)
+        webhook = Webhook(settings.alerts)
+        webhook.start()
+        stack.push_async_callback(webhook.close)
+        alerter = app[ALERTER] = Alerter(pool, webhook)
+        poller = MediaPoller(pool, collector_settings(settings))
+        await poller.start()
+        stack.push_async_callback(poller.close)
+
+        async def after_sweep(session, slot, report) -> None:
+            await alerter.after_sweep(session, slot, report)
+            await poller.after_sweep(session, slot, report)
+
+        scheduler = app[SCHEDULER] = SessionScheduler(
+            pool, monitor, settings.sessions, on_sweep=after_sweep
+        )
+        await scheduler.start()
+        stack.push_async_callback(scheduler.stop)
+        yield
+
+
+def collector_settings(settings: Settings) -> CollectorSettings:
+    c = settings.collectors
+    return CollectorSettings(c.username, c.password, c.timeout, c.concurrency, c.pexip_url)
 
 
 async def _server_header(request: web.Request, response: web.StreamResponse) -> None:

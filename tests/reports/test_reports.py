@@ -13,8 +13,7 @@ import pytest
 
 from bridgewatch.reports.text import number, percent
 from bridgewatch.sessions import store
-from bridgewatch.sessions.schedule import SessionScheduler
-from bridgewatch.web.keys import MONITOR, POOL, SETTINGS
+from bridgewatch.web.keys import MONITOR, SCHEDULER
 from tests.conftest import bearer
 
 
@@ -28,11 +27,14 @@ def test_vietnamese_number_formats():
 async def finished_session(client, tokens, simulator, conn):
     """Six points: checks at T-60 and T-10, two live sweeps, reports, attendance; session over."""
     admin = bearer(tokens["admin"])
-    sim = await simulator([None, None, "sip-503", "down", None, None])
+    sim = await simulator([None, "lossy", "sip-503", "down", None, None])
     for i, point in enumerate(sim.points):
         unit = ("C1", "C2", "C3")[i % 3]
+        point.codec = "cisco"  # every point answers xAPI /status.xml
+        point.people = 30 + i
         body = {"code": f"P-{i}", "name": f"Hội trường xã số {i}", "unit": unit, "host": point.host,
-                "tcp_ports": [1720], "sip_port": 5060, "hall_capacity": 50}  # fmt: skip
+                "tcp_ports": [1720], "sip_port": 5060, "hall_capacity": 50, "equipment": "Cisco Webex Room Kit",
+                "http_url": f"http://{point.host}/"}  # fmt: skip
         assert (await client.post("/api/v1/endpoints", json=body, headers=admin)).status == 201
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
     created = await client.post("/api/v1/sessions", headers=admin, json={
@@ -40,7 +42,7 @@ async def finished_session(client, tokens, simulator, conn):
         "ends_at": (start + timedelta(hours=2)).isoformat(), "points": [f"P-{i}" for i in range(6)], "expected": 40})  # fmt: skip
     sid = (await created.json())["id"]
     monitor = client.app[MONITOR]
-    scheduler = SessionScheduler(client.app[POOL], monitor, client.app[SETTINGS].sessions)
+    scheduler = client.app[SCHEDULER]  # with the app's alerts and media polling after each sweep
     session = await store.get_session(conn, sid)
     for moment in (
         start - timedelta(minutes=59),
@@ -124,6 +126,14 @@ async def test_report_figures_equal_the_database_in_csv_xlsx_and_html(
     )
     assert next(r for r in rows if r["Mã"] == "P-3")["T-10"] == "không kết nối"
     assert sum(int(r["Có mặt"]) for r in rows if r["Có mặt"] != "–") == truth["present"]
+    assert p0["Thiết bị đếm được"] == "30"  # the codec's people count
+    # Each live sweep (at creation, the session was already live: one at once, then two) was
+    # followed by a poll of the codecs: 3 windows x 2 streams x 5 answering points.
+    windows = await conn.fetch(
+        "SELECT class, count(*) FROM media_stat WHERE session_id = $1 GROUP BY class", sid
+    )
+    classes = {r["class"]: r["count"] for r in windows}
+    assert classes == {"good": 24, "bad": 6}
 
     book = openpyxl.load_workbook(
         io.BytesIO(
@@ -139,6 +149,9 @@ async def test_report_figures_equal_the_database_in_csv_xlsx_and_html(
     }
     assert summary["Delegates present / expected"] == f"{truth['present']} / {truth['expected']:,}"
     assert summary["Attendance rate"] == percent(truth["rate"], "en")
+    assert (
+        summary["Share of time good / ok / bad"] == "80.0% / 0.0% / 20.0%"
+    )  # from the media windows
     assert (
         summary[next(k for k in summary if k.startswith("Ready at T-10"))] == f"{truth['t10']} / 6"
     )
