@@ -308,6 +308,37 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_attendance(args: argparse.Namespace, settings: Settings) -> int:
+    """Record a point's attendance, e.g. from a paper roll-call sheet."""
+    from bridgewatch.sessions import attendance, store
+
+    async def run() -> dict:
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            session = await store.get_session(conn, args.session)
+            endpoint = await endpoints.get_endpoint(conn, args.code)
+            await store.require_point(conn, session.id, endpoint.id)
+            expected = await conn.fetchval(
+                "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
+                session.id,
+                endpoint.id,
+            )
+            body = {"present_at_start": args.present, "late": args.late, "left_early": args.left_early,
+                    "absent": args.absent, "absent_reasons": args.reasons, "note": args.note}  # fmt: skip
+            await attendance.save(
+                conn, session.id, endpoint.id, attendance.clean_attendance(body, expected), "cli"
+            )
+            row = (await attendance.attendance_rows(conn, session.id))[endpoint.id]
+            return attendance.figures(expected, endpoint.hall_capacity, row)
+
+    figures = runtime.run(run())
+    rate = "-" if figures["rate"] is None else f"{figures['rate']:.1%}"
+    flags = f" ({', '.join(figures['flags'])})" if figures["flags"] else ""
+    print(
+        f"{args.code}: {figures['present']} present of {figures['expected']} expected, {rate}{flags}"
+    )
+    return EXIT_OK
+
+
 def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list:
         async with open_pool(settings) as pool, pool.acquire() as conn:
@@ -427,6 +458,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("html", "pdf", "xlsx", "csv"), default="html")
     p.add_argument("--lang", choices=("vi", "en"), default="vi")
     p.add_argument("-o", "--output", help="file to write (needed for pdf and xlsx)")
+    p = add("attendance", cmd_attendance, "record a point's attendance for a session")
+    p.add_argument("session", type=int)
+    p.add_argument("code", help="point code")
+    p.add_argument("--present", type=int, required=True, help="present at the start")
+    p.add_argument("--late", type=int, default=0)
+    p.add_argument("--left-early", type=int, default=0)
+    p.add_argument("--absent", type=int, default=0)
+    p.add_argument("--reasons", default="", help="reasons of absence")
+    p.add_argument("--note", default="")
     p = add("check", cmd_check, "probe points now; exit 0 if all ready, 1 if not, 2 on error")
     p.add_argument("--unit", help="only this unit's subtree")
     p.add_argument("--all", action="store_true", help="every active point (the default)")

@@ -388,6 +388,14 @@ async def test_report_command_writes_each_format(tmp_path, db_url):
         )
         assert code == 0, err
         assert target.stat().st_size > (150 if fmt == "csv" else 1000)
+    code, out, err = await bridgewatch_async(
+        "attendance", session_id, "A-1", "--present", "-3", env=env
+    )
+    assert code == 2 and "present_at_start" in err
+    code, out, err = await bridgewatch_async(
+        "attendance", session_id, "A-1", "--present", "0", "--late", "0", env=env
+    )
+    assert code == 0 and "0 present of 0 expected" in out, err
     code, out, _ = await bridgewatch_async("report", session_id, "--format", "csv", env=env)
     assert code == 0 and "A-1,Hội trường A" in out
     code, _, err = await bridgewatch_async("report", "999", env=env)

@@ -23,6 +23,11 @@ WORDS = {
         "units": "Theo đơn vị", "live_on": "Đang cập nhật trực tiếp", "live_off": "Mất kết nối cập nhật — đang thử lại",
         "checks": "Các lần kiểm tra theo lịch", "slot": "Lần", "of": "trên", "call": "Gọi",
         "checking_now": "Đang kiểm tra…", "language": "English", "forbidden": "Bạn không có quyền với điểm cầu này.",
+        "quality": "Báo cáo chất lượng", "audio": "Âm thanh (1–5)", "video": "Hình ảnh (1–5)", "issue": "Sự cố (nếu có)",
+        "issue_time": "Bắt đầu lúc", "issue_minutes": "Kéo dài (phút)", "send": "Gửi", "attendance": "Điểm danh",
+        "present_at_start": "Có mặt lúc khai mạc", "late": "Đến muộn", "left_early": "Về sớm", "absent": "Vắng",
+        "absent_reasons": "Lý do vắng", "expected_here": "Dự kiến", "report": "Báo cáo sau phiên họp",
+        "sent_reports": "Báo cáo đã gửi",
     },
     "en": {
         "app": "Bridge point monitor", "login": "Log in", "logout": "Log out", "token": "Access token (API token)",
@@ -39,6 +44,11 @@ WORDS = {
         "units": "By unit", "live_on": "Live updates on", "live_off": "Live updates lost — retrying",
         "checks": "Scheduled checks", "slot": "Check", "of": "of", "call": "Call",
         "checking_now": "Checking…", "language": "Tiếng Việt", "forbidden": "You may not change this point.",
+        "quality": "Quality report", "audio": "Audio (1–5)", "video": "Video (1–5)", "issue": "Incident (if any)",
+        "issue_time": "Started at", "issue_minutes": "Lasted (minutes)", "send": "Send", "attendance": "Attendance",
+        "present_at_start": "Present at the start", "late": "Arrived late", "left_early": "Left early", "absent": "Absent",
+        "absent_reasons": "Reasons of absence", "expected_here": "Expected", "report": "Post-session report",
+        "sent_reports": "Reports sent",
     },
 }  # fmt: skip
 

@@ -55,6 +55,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/board/sessions/{id}/check", board.board_check)
     app.router.add_get("/board/sessions/{id}/points/{code}", board.checklist_page)
     app.router.add_post("/board/sessions/{id}/points/{code}", board.checklist_page)
+    app.router.add_get("/board/sessions/{id}/report", board.board_report)
     app.router.add_static("/static", STATIC)
 
     app.router.add_get("/api/v1/sessions", sessions.list_sessions)

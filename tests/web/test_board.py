@@ -169,3 +169,36 @@ async def test_operator_ticks_checklist_and_board_shows_it(client, tokens, simul
         and point["help"]["needs_help"]
         and point["help"]["note"] == "Micro rè, cần thay"
     )
+
+
+async def test_operator_form_for_quality_and_attendance(client, tokens, simulator, conn):
+    sim = await simulator([None, None])
+    sid = await make_session(client, tokens["admin"], sim, starts_in=timedelta(minutes=-30))
+    login = await client.post(
+        "/login", data={"token": tokens["operator"], "next": "/board"}, allow_redirects=False
+    )
+    assert login.status == 303
+    page = await client.get(f"/board/sessions/{sid}/points/P-0")
+    html = await page.text()
+    assert page.status == 200 and "Báo cáo chất lượng" in html and "Điểm danh" in html
+    csrf = html.split('name="csrf" value="')[1].split('"')[0]
+    client_id = html.split('name="client_id" value="')[1].split('"')[0]
+    form = {"csrf": csrf, "form": "quality", "client_id": client_id, "audio": "4", "video": "3",
+            "category": "echo", "issue_time": "", "issue_minutes": "5", "note": "Tiếng vọng"}  # fmt: skip
+    bad = await client.post(f"/board/sessions/{sid}/points/P-0", data=form)
+    assert bad.status == 400 and "issues[0].started_at" in await bad.text()
+    assert await conn.fetchval("SELECT count(*) FROM quality_report") == 0
+    form.pop("category")
+    for _ in range(2):  # a double submit stores one report
+        assert (await client.post(f"/board/sessions/{sid}/points/P-0", data=form)).status == 200
+    assert (
+        await conn.fetchval("SELECT count(*) FROM quality_report WHERE audio = 4 AND video = 3")
+        == 1
+    )
+    attendance = {"csrf": csrf, "form": "attendance", "present_at_start": "35", "late": "3", "left_early": "1",
+                  "absent": "2", "absent_reasons": "công tác", "note": ""}  # fmt: skip
+    assert (await client.post(f"/board/sessions/{sid}/points/P-0", data=attendance)).status == 200
+    row = await conn.fetchrow("SELECT present_at_start, late, absent_reasons FROM attendance")
+    assert tuple(row) == (35, 3, "công tác")
+    report = await client.get(f"/board/sessions/{sid}/report?lang=en")
+    assert report.status == 200 and "Post-session report" in await report.text()

@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import hmac
 import json
+import secrets
 from datetime import datetime, timedelta
 
 import jinja2
 from aiohttp import web
 
 from bridgewatch.auth import Principal, authenticate, create_login, end_login, login_principal
-from bridgewatch.errors import BridgewatchError, Forbidden, Unauthorized
+from bridgewatch.errors import BridgewatchError, Forbidden, Unauthorized, ValidationError
 from bridgewatch.registry import endpoints
-from bridgewatch.sessions import store
+from bridgewatch.sessions import attendance, quality_reports, store
 from bridgewatch.sessions.models import CHECKLIST_ITEMS, CHECKLIST_LABELS
 from bridgewatch.sessions.schedule import utcnow
 from bridgewatch.sessions.view import point_figures
@@ -22,6 +23,7 @@ from bridgewatch.state import EndpointStatus
 from bridgewatch.web.i18n import COOKIE, WORDS, language
 from bridgewatch.web.keys import MONITOR, POOL, PRINCIPAL, SETTINGS
 from bridgewatch.web.params import json_reply
+from bridgewatch.web.views.feedback import session_report
 from bridgewatch.web.views.sessions import check_session, readiness_data, session_id
 
 LOGIN_COOKIE = "bw_login"
@@ -218,10 +220,58 @@ async def board_check(request: web.Request) -> web.Response:
     return await check_session(request)
 
 
+def _int_field(form, name: str) -> object:
+    raw = str(form.get(name, "")).strip()
+    return int(raw) if raw.lstrip("-").isdigit() else (raw or 0)
+
+
+async def _save_form(conn, request: web.Request, form, session, point, who) -> None:
+    """One of the page's three forms: checklist, quality report, attendance."""
+    zone = request.app[SETTINGS].zone
+    kind = form.get("form", "checklist")
+    if kind == "quality":
+        issues = []
+        if form.get("category"):
+            day = session.starts_at.astimezone(zone).date().isoformat()
+            issues.append({"category": str(form["category"]), "started_at": f"{day}T{form.get('issue_time', '')}",
+                           "duration_s": 60 * (_int_field(form, "issue_minutes") or 0)})  # fmt: skip
+        report = quality_reports.clean_report(
+            {"client_id": str(form.get("client_id", "")), "audio": _int_field(form, "audio"),
+             "video": _int_field(form, "video"), "issues": issues, "note": str(form.get("note", ""))},
+            session, zone,
+        )  # fmt: skip
+        await quality_reports.submit(conn, session.id, point.id, report, who.name)
+    elif kind == "attendance":
+        expected = await conn.fetchval(
+            "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
+            session.id,
+            point.id,
+        )
+        body = {
+            k: _int_field(form, k) for k in ("present_at_start", "late", "left_early", "absent")
+        }
+        body |= {
+            "absent_reasons": str(form.get("absent_reasons", "")),
+            "note": str(form.get("note", "")),
+        }
+        await attendance.save(
+            conn, session.id, point.id, attendance.clean_attendance(body, expected), who.name
+        )
+    else:
+        items = {item: item in form for item in CHECKLIST_ITEMS}
+        note = str(form.get("note", "")).strip()[:2000]
+        async with conn.transaction():
+            await store.set_checklist(conn, session.id, point.id, items, who.name)
+            await store.set_help(conn, session.id, point.id, "needs_help" in form, note, who.name)
+
+
 async def checklist_page(request: web.Request) -> web.Response:
+    """A point's page for its operator: checklist, quality report, attendance — on a phone."""
     sid = session_id(request)
     who = request[WHO]
+    lang = language(request)
     message = error = None
+    status = 200
     async with request.app[POOL].acquire() as conn:
         session = await store.get_session(conn, sid)
         point = await endpoints.get_endpoint(conn, request.match_info["code"])
@@ -233,16 +283,32 @@ async def checklist_page(request: web.Request) -> web.Response:
             can_edit = False
         if request.method == "POST":
             if not can_edit:
-                raise Forbidden(WORDS[language(request)]["forbidden"])
+                raise Forbidden(WORDS[lang]["forbidden"])
             form = await request.post()
-            items = {item: item in form for item in CHECKLIST_ITEMS}
-            note = str(form.get("note", "")).strip()[:2000]
-            async with conn.transaction():
-                await store.set_checklist(conn, sid, point.id, items, who.name)
-                await store.set_help(conn, sid, point.id, "needs_help" in form, note, who.name)
-            message = WORDS[language(request)]["saved"]
+            try:
+                await _save_form(conn, request, form, session, point, who)
+                message = WORDS[lang]["saved"]
+            except ValidationError as exc:
+                error, status = f"{exc.field}: {exc.message}", 400
         entry = (await store.checklists(conn, sid)).get(point.id, {"items": {}, "help": None})
-    lang_index = 0 if language(request) == "vi" else 1
-    items = [(item, CHECKLIST_LABELS[item][lang_index]) for item in CHECKLIST_ITEMS]
-    return _render(request, "checklist.html", session=session, point=point, entry=entry, items=items,
-                   can_edit=can_edit, message=message, error=error)  # fmt: skip
+        present = (await attendance.attendance_rows(conn, sid)).get(point.id)
+        expected = await conn.fetchval(
+            "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
+            sid,
+            point.id,
+        )
+        reports = await quality_reports.reports_for(conn, sid, point.id)
+    index = 0 if lang == "vi" else 1
+    items = [(item, CHECKLIST_LABELS[item][index]) for item in CHECKLIST_ITEMS]
+    categories = [
+        (name, labels[index]) for name, labels in quality_reports.ISSUE_CATEGORIES.items()
+    ]
+    return _render(request, "checklist.html", status=status, session=session, point=point, entry=entry, items=items,
+                   can_edit=can_edit, message=message, error=error, categories=categories, client_id=secrets.token_hex(8),
+                   attendance=dict(present) if present else {}, expected=expected, reports=reports)  # fmt: skip
+
+
+async def board_report(request: web.Request) -> web.Response:
+    """The post-session report, from the board (any logged-in role)."""
+    request[PRINCIPAL] = request[WHO]
+    return await session_report(request)
