@@ -339,6 +339,30 @@ def cmd_attendance(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_trend(args: argparse.Namespace, settings: Settings) -> int:
+    """The trend report over a date range."""
+    from bridgewatch.reports.trend import gather_trend, render_trend
+    from bridgewatch.sessions.models import parse_time
+
+    since = parse_time("from", args.since, settings.zone)
+    until = parse_time("to", args.until, settings.zone)
+
+    async def run():
+        async with open_pool(settings) as pool, pool.acquire() as conn:
+            return await gather_trend(conn, since, until)
+
+    body = render_trend(runtime.run(run()), args.format, args.lang, settings.zone)
+    if args.output:
+        Path(args.output).write_bytes(body)
+        print(f"wrote {args.output}")
+    elif args.format != "xlsx":
+        sys.stdout.buffer.write(body)
+    else:
+        _stderr("error: output: an xlsx report needs -o FILE")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def cmd_units(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> list:
         async with open_pool(settings) as pool, pool.acquire() as conn:
@@ -458,6 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("html", "pdf", "xlsx", "csv"), default="html")
     p.add_argument("--lang", choices=("vi", "en"), default="vi")
     p.add_argument("-o", "--output", help="file to write (needed for pdf and xlsx)")
+    p = add("trend", cmd_trend, "trend report over a date range")
+    p.add_argument("--from", dest="since", required=True, help="e.g. 2026-01-01")
+    p.add_argument("--to", dest="until", required=True, help="e.g. 2026-12-31")
+    p.add_argument("--format", choices=("html", "csv", "xlsx"), default="html")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi")
+    p.add_argument("-o", "--output")
     p = add("attendance", cmd_attendance, "record a point's attendance for a session")
     p.add_argument("session", type=int)
     p.add_argument("code", help="point code")

@@ -71,8 +71,11 @@ def parse_time(field: str, value: object, zone) -> datetime:
         raise ValidationError(
             field, f"{field} must be an ISO 8601 time such as 2026-11-25T08:00+07:00"
         )
+    text = value.strip().replace("Z", "+00:00")
+    if len(text) == 10:  # a date alone: its midnight
+        text += "T00:00"
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValidationError(field, f"{field}: {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:

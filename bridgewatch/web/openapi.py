@@ -266,6 +266,12 @@ def build_document() -> dict:
                 "text/csv": {"schema": {"type": "string"}}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}},
                 params=[SID, {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "pdf", "xlsx", "csv"]}},
                         {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["vi", "en"]}}], tag="reports")},
+            "/api/v1/reports/trend": {"get": _op("Trend report over a date range: repeated problems, time to restore, attendance per unit, equipment gaps",
+                {"200": {"description": "The report"}}, tag="reports", params=[
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["html", "csv", "xlsx"]}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["vi", "en"]}}])},
             "/api/v1/sessions/{id}/attendance": {"get": _op("Attendance per point: expected, present, rate, flags", {"200": {"description": "Attendance"}}, params=[SID], tag="reports")},
             "/api/v1/endpoints/{code}": {
                 "get": _op("Read an endpoint", ok("Endpoint"), params=[CODE], tag="endpoints"),

@@ -74,3 +74,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_put("/api/v1/sessions/{id}/points/{code}/attendance", feedback.put_attendance)
     app.router.add_get("/api/v1/sessions/{id}/attendance", feedback.list_attendance)
     app.router.add_get("/api/v1/sessions/{id}/report", feedback.session_report)
+    app.router.add_get("/api/v1/reports/trend", feedback.trend_report)

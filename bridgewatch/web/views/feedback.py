@@ -10,7 +10,9 @@ from bridgewatch.auth import audit
 from bridgewatch.registry import endpoints
 from bridgewatch.reports.data import gather
 from bridgewatch.reports.render import FORMATS, render
+from bridgewatch.reports.trend import gather_trend, render_trend
 from bridgewatch.sessions import attendance, quality_reports, store
+from bridgewatch.sessions.models import parse_time
 from bridgewatch.sessions.schedule import utcnow
 from bridgewatch.web.keys import POOL, SETTINGS, principal
 from bridgewatch.web.params import json_object, json_reply
@@ -111,4 +113,18 @@ async def session_report(request: web.Request) -> web.Response:
         content_type=FORMATS[fmt],
         charset="utf-8" if fmt in ("html", "csv") else None,
         headers=headers,
+    )
+
+
+async def trend_report(request: web.Request) -> web.Response:
+    """`from`, `to` (ISO dates or times), `format=html|csv|xlsx`, `lang=vi|en`."""
+    zone = request.app[SETTINGS].zone
+    since = parse_time("from", request.query.get("from"), zone)
+    until = parse_time("to", request.query.get("to"), zone)
+    fmt = request.query.get("format", "html")
+    async with request.app[POOL].acquire() as conn:
+        trend = await gather_trend(conn, since, until)
+    body = await asyncio.to_thread(render_trend, trend, fmt, request.query.get("lang", "vi"), zone)
+    return web.Response(
+        body=body, content_type=FORMATS[fmt], charset="utf-8" if fmt in ("html", "csv") else None
     )
