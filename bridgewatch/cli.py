@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -45,8 +48,14 @@ async def open_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 
 def cmd_serve(
-    args: argparse.Namespace, settings: Settings, *, simulate: bool = False, announce=None
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    simulate: list | None = None,
+    mcu=None,
+    announce=None,
 ) -> int:
+    """The web service; the demo adds simulated codecs (`simulate`) and an MCU (`mcu`)."""
     from aiohttp import web
 
     from bridgewatch.web.app import create_app
@@ -62,7 +71,21 @@ def cmd_serve(
         from bridgewatch.simulator.server import Simulator
 
         async with Simulator(simulate):
-            yield
+            if mcu is None:
+                yield
+                return
+            from urllib.parse import urlsplit
+
+            from bridgewatch.simulator.pexip import pexip_app
+
+            address = urlsplit(settings.collectors.pexip_url)
+            runner = web.AppRunner(pexip_app(mcu), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, address.hostname, address.port).start()
+            try:
+                yield
+            finally:
+                await runner.cleanup()
 
     if args.demo:
         app.on_startup.append(load_demo)
@@ -85,18 +108,32 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """The demo province, simulated codecs with faults, a session in five minutes; then serve."""
     from bridgewatch import demo as demo_session
 
-    async def prepare() -> tuple[int, str, list]:
+    async def prepare() -> tuple[int, str, list, list]:
         async with open_pool(settings) as pool, pool.acquire() as conn:
-            session_id, token = await demo_session.prepare(conn)
-            return session_id, token, await demo_session.simulated_points(conn)
+            session_id, token = await demo_session.prepare(
+                conn, starts_in=timedelta(minutes=args.starts_in)
+            )
+            points = await demo_session.simulated_points(conn)
+            return session_id, token, points, await demo_session.mcu_participants(conn, points)
 
-    session_id, token, points = runtime.run(prepare())
+    session_id, token, points, participants = runtime.run(prepare())
+    if not settings.collectors.pexip_url:
+        # A simulated Pexip management node on loopback, polled during the session.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        settings = dataclasses.replace(
+            settings,
+            collectors=dataclasses.replace(
+                settings.collectors, pexip_url=f"http://127.0.0.1:{port}"
+            ),
+        )
     args.demo = False
 
     def announce(base: str) -> str:
         return f"url: {base}/board/sessions/{session_id}\nsession: {session_id}\ntoken: {token}"
 
-    return cmd_serve(args, settings, simulate=points, announce=announce)
+    return cmd_serve(args, settings, simulate=points, mcu=participants, announce=announce)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -440,6 +477,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, help="port to listen on (default 8080)")
         if name == "serve":
             p.add_argument("--demo", action="store_true", help="load the demo province if empty")
+        else:
+            p.add_argument(
+                "--starts-in",
+                type=float,
+                default=5,
+                help="minutes until the demo session starts (negative: already live)",
+            )
 
     add("migrate", cmd_migrate, "apply database migrations and list them")
     p = add("import", cmd_import, "import endpoints from a CSV or XLSX registry file")

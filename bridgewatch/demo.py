@@ -59,9 +59,27 @@ async def simulated_points(
     for e, fault in zip(local, mix, strict=True):
         http_port = (urlsplit(e.http_url).port or 80) if e.http_url else None
         # The provincial hall is always healthy: a demo with its host down tells nothing.
-        points.append(SimulatedPoint(e.host, None if "diem-chinh" in e.tags else fault, tcp_ports=e.tcp_ports,
-                                     sip_port=e.sip_port, http_port=http_port))  # fmt: skip
+        point = SimulatedPoint(e.host, None if "diem-chinh" in e.tags else fault, tcp_ports=e.tcp_ports,
+                               sip_port=e.sip_port, http_port=http_port)  # fmt: skip
+        if e.equipment.lower().startswith("cisco"):
+            # Cisco codecs answer xAPI; their room analytics count most of the expected delegates.
+            point.codec = "cisco"
+            point.people = int((e.hall_capacity or 30) * 0.75)
+        points.append(point)
     return points
+
+
+async def mcu_participants(
+    conn: asyncpg.Connection, points: list[SimulatedPoint]
+) -> list[tuple[str, str | None]]:
+    """The simulated MCU's participants: every point that is up, by code, with its fault."""
+    items, _ = await endpoints.list_endpoints(conn, EndpointFilter(active=True), limit=None)
+    fault_of = {p.host: p.fault for p in points}
+    return [
+        (e.code, fault_of[e.host])
+        for e in items
+        if e.host in fault_of and fault_of[e.host] not in ("down", "no-sip")
+    ]
 
 
 def _is_loopback(host: str) -> bool:

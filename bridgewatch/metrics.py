@@ -187,22 +187,25 @@ def _family(name: str, kind: str, help_text: str, lines: list[str] | bytes) -> b
 
 
 def render(
-    cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime, webhook=None
-) -> bytes:
+    cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime, webhook=None,
+    present: dict | None = None,
+) -> bytes:  # fmt: skip
     """The whole exposition; cheap: joins the cached per-point text, formats the rest."""
     parts = [_family("bridgewatch_build_info", "gauge", "bridgewatch's version (value 1).",
                      [f'bridgewatch_build_info{{version="{__version__}"}} 1'])]  # fmt: skip
     for family, (kind, help_text) in ENDPOINT_FAMILIES.items():
         parts.append(_family(family, kind, help_text, cache.family(family)))
-    parts.append(_sessions(cache, sessions, first_offset=first_offset, now=now))
+    parts.append(
+        _sessions(cache, sessions, first_offset=first_offset, now=now, present=present or {})
+    )
     parts.append(_service(cache, webhook))
     return b"".join(parts)
 
 
 def _sessions(
-    cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime
+    cache: MetricsCache, sessions: dict, *, first_offset: timedelta, now: datetime, present: dict
 ) -> bytes:
-    points, expected, phase, starts, ends, members = [], [], [], [], [], []
+    points, expected, reported, phase, starts, ends, members = [], [], [], [], [], [], []
     for session, ids in sessions.values():
         tag = {"session": session.id, "title": session.title}
         states = [cache.state_of.get(i, "unknown") for i in ids]
@@ -215,6 +218,9 @@ def _sessions(
             f"bridgewatch_session_points{labels(**tag, state=s)} {counts[s]}" for s in STATES
         )
         expected.append(f"bridgewatch_session_expected_delegates{labels(**tag)} {session.expected}")
+        reported.append(
+            f"bridgewatch_session_present_delegates{labels(**tag)} {present.get(session.id, 0)}"
+        )
         current = session.phase(now, first_offset)
         phase.extend(
             f"bridgewatch_session_phase{labels(**tag, phase=p)} {1 if p == current else 0}"
@@ -230,6 +236,7 @@ def _sessions(
         _family("bridgewatch_session_points", "gauge", "Points of a session per readiness state.", points),
         _family("bridgewatch_session_endpoint_state", "gauge", "Readiness of each point of a session: 0 ready, 1 degraded, 2 unreachable, 3 unknown.", "".join(members).encode()),
         _family("bridgewatch_session_expected_delegates", "gauge", "Delegates expected, summed over the session's points.", expected),
+        _family("bridgewatch_session_present_delegates", "gauge", "Delegates reported present (at the start or late), summed over the session's points.", reported),
         _family("bridgewatch_session_phase", "gauge", "1 for the session's current phase.", phase),
         _family("bridgewatch_session_start_timestamp_seconds", "gauge", "When the session starts.", starts),
         _family("bridgewatch_session_end_timestamp_seconds", "gauge", "When the session ends.", ends),

@@ -364,6 +364,10 @@ def test_demo_prints_board_session_and_token_and_serves_a_live_session(tmp_path)
         )  # the simulated faults
         assert body["checks"][0]["slot"] == "T-10"
         assert sum(p["expected"] for p in body["points"]) > 4000
+        # The simulated MCU and Cisco codecs are polled during the session (it starts in 5 minutes:
+        # none yet), and the report renders.
+        status, _ = api(port, f"/api/v1/sessions/{lines['session']}/attendance", lines["token"])
+        assert status == 200
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)

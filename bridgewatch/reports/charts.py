@@ -34,7 +34,7 @@ def readiness_over_time(data: ReportData, lang: str, zone, fmt: str) -> bytes:
     labels = [
         s["slot"]
         if s["slot"].startswith("T-")
-        else s["started_at"].astimezone(zone).strftime("%H:%M")
+        else s["started_at"].astimezone(zone).strftime("%H:%M:%S")
         for s in sweeps
     ]
     bottom = [0] * len(sweeps)

@@ -20,7 +20,14 @@ def summary_rows(data: ReportData, lang: str, zone) -> list[tuple[str, str]]:
             (t["share"], " / ".join(percent(data.shares[k], lang) for k in ("good", "ok", "bad")))
         )
     rows.append((t["incidents"], number(len(data.timeline), lang)))
-    rows.append((t["delegates"], f"{number(data.present, lang)} / {number(data.expected, lang)}"))
+    reported = sum(1 for p in data.points if p.attendance["reported"])
+    rows.append((t["delegates_expected"], number(data.expected, lang)))
+    rows.append(
+        (t["attendance_reported"], f"{number(reported, lang)} / {number(len(data.points), lang)}")
+    )
+    rows.append(
+        (t["delegates"], f"{number(data.present, lang)} / {number(data.expected_reported, lang)}")
+    )
     rows.append((t["rate"], percent(data.rate, lang)))
     return rows
 
@@ -39,9 +46,11 @@ def unit_header(lang: str) -> list[str]:
 
 
 def unit_rows(data: ReportData, lang: str) -> list[list[str]]:
+    checked = bool(data.checks)
     return [
-        [u.name, number(u.points, lang), f"{number(u.ready_last_check, lang)} / {number(u.points, lang)}",
-         number(u.present, lang), number(u.expected, lang), percent(u.rate, lang), number(u.incidents, lang)]
+        [u.name, number(u.points, lang), f"{number(u.ready_last_check, lang)} / {number(u.points, lang)}" if checked else "–",
+         number(u.present, lang) if u.reported else "–", number(u.expected, lang) if u.reported else "–",
+         percent(u.rate, lang), number(u.incidents, lang)]
         for u in data.units
     ]  # fmt: skip
 

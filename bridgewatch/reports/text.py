@@ -10,7 +10,8 @@ LABELS = {
     "vi": {
         "title": "Báo cáo sau phiên họp", "session": "Phiên họp", "time": "Thời gian", "organiser": "Đơn vị tổ chức",
         "summary": "Tóm tắt", "points": "Số điểm cầu", "connected": "Điểm cầu đã kết nối", "ready_at": "Sẵn sàng lúc",
-        "share": "Tỷ lệ thời gian tốt / tạm được / kém", "incidents": "Sự cố", "delegates": "Đại biểu có mặt / dự kiến",
+        "share": "Tỷ lệ thời gian tốt / tạm được / kém", "incidents": "Sự cố", "delegates": "Đại biểu có mặt / dự kiến (tại các điểm đã báo cáo)",
+        "delegates_expected": "Tổng số đại biểu dự kiến", "attendance_reported": "Điểm cầu đã báo cáo điểm danh",
         "rate": "Tỷ lệ tham dự", "units": "Theo đơn vị", "unit": "Đơn vị", "point": "Điểm cầu", "code": "Mã",
         "expected": "Dự kiến", "present": "Có mặt", "late": "Đến muộn", "left_early": "Về sớm", "absent": "Vắng",
         "audio": "Âm thanh", "video": "Hình ảnh", "live_ready": "Sẵn sàng trong phiên", "flags": "Ghi chú",
@@ -19,12 +20,13 @@ LABELS = {
         "chart_quality": "Chất lượng theo điểm cầu", "ready": "sẵn sàng", "degraded": "suy giảm",
         "unreachable": "không kết nối", "unknown": "chưa rõ", "over_capacity": "vượt sức chứa hội trường",
         "under_target": "dưới mục tiêu 90%", "alert": "cảnh báo", "report": "báo cáo", "generated": "Lập lúc",
-        "none": "Không có", "minutes": "phút", "at_check": "Lúc kiểm tra", "head_count": "Thiết bị đếm được",
+        "none": "Không có", "minutes": "phút", "at_check": "lần kiểm tra cuối trước giờ họp", "head_count": "Thiết bị đếm được",
     },
     "en": {
         "title": "Post-session report", "session": "Session", "time": "Time", "organiser": "Organising unit",
         "summary": "Summary", "points": "Points", "connected": "Points connected", "ready_at": "Ready at",
-        "share": "Share of time good / ok / bad", "incidents": "Incidents", "delegates": "Delegates present / expected",
+        "share": "Share of time good / ok / bad", "incidents": "Incidents", "delegates": "Delegates present / expected (points that reported)",
+        "delegates_expected": "Delegates expected in all", "attendance_reported": "Points that reported attendance",
         "rate": "Attendance rate", "units": "By unit", "unit": "Unit", "point": "Point", "code": "Code",
         "expected": "Expected", "present": "Present", "late": "Late", "left_early": "Left early", "absent": "Absent",
         "audio": "Audio", "video": "Video", "live_ready": "Ready during session", "flags": "Notes",
@@ -33,7 +35,7 @@ LABELS = {
         "chart_quality": "Quality per point", "ready": "ready", "degraded": "degraded",
         "unreachable": "unreachable", "unknown": "unknown", "over_capacity": "over hall capacity",
         "under_target": "under the 90% target", "alert": "alert", "report": "report", "generated": "Generated",
-        "none": "None", "minutes": "min", "at_check": "At check", "head_count": "Codec head-count",
+        "none": "None", "minutes": "min", "at_check": "the last pre-session check", "head_count": "Codec head-count",
     },
 }  # fmt: skip
 

@@ -88,6 +88,8 @@ class SessionScheduler:
         self._lock = asyncio.Lock()
         # Sessions not ended and their point ids, as of the last sync (what /metrics reads).
         self.known: dict[int, tuple[Session, list[int]]] = {}
+        # Delegates reported present per session, as of the last sync.
+        self.present: dict[int, int] = {}
 
     async def start(self) -> None:
         self.scheduler.start()
@@ -125,6 +127,10 @@ class SessionScheduler:
                 for session in sessions:
                     ids = [p.endpoint.id for p in await store.session_points(conn, session.id)]
                     self.known[session.id] = (session, ids)
+                    self.present[session.id] = await conn.fetchval(
+                        "SELECT coalesce(sum(present_at_start + late), 0) FROM attendance WHERE session_id = $1",
+                        session.id,
+                    )
             if session_id is None:
                 for stale in set(self.known) - known:
                     del self.known[stale]

@@ -94,6 +94,7 @@ async def expected_figures(conn, sid):
     return {
         "present": present,
         "expected": expected,
+        "reported_expected": reported_expected,
         "rate": present / reported_expected,
         "t10": t10,
         "audio_p0": audio,
@@ -147,7 +148,12 @@ async def test_report_figures_equal_the_database_in_csv_xlsx_and_html(
     summary = {
         row[0]: row[1] for row in book["Summary"].iter_rows(min_row=4, values_only=True) if row[0]
     }
-    assert summary["Delegates present / expected"] == f"{truth['present']} / {truth['expected']:,}"
+    assert (
+        summary["Delegates present / expected (points that reported)"]
+        == f"{truth['present']} / {truth['reported_expected']}"
+    )
+    assert summary["Delegates expected in all"] == f"{truth['expected']:,}"
+    assert summary["Points that reported attendance"] == "3 / 6"
     assert summary["Attendance rate"] == percent(truth["rate"], "en")
     assert (
         summary["Share of time good / ok / bad"] == "80.0% / 0.0% / 20.0%"
@@ -162,7 +168,10 @@ async def test_report_figures_equal_the_database_in_csv_xlsx_and_html(
         await client.get(f"/api/v1/sessions/{sid}/report?format=html&lang=vi", headers=viewer)
     ).text()
     assert "Báo cáo sau phiên họp: Hội nghị quán triệt Nghị quyết" in html
-    assert f"<td>{number(truth['present'], 'vi')} / {number(truth['expected'], 'vi')}</td>" in html
+    assert (
+        f"<td>{number(truth['present'], 'vi')} / {number(truth['reported_expected'], 'vi')}</td>"
+        in html
+    )
     assert f"<td>{percent(truth['rate'], 'vi')}</td>" in html
     assert html.count("data:image/svg+xml;base64,") == 3
     assert "không có tiếng (báo cáo)" in html

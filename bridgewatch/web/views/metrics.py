@@ -33,6 +33,7 @@ async def metrics(request: web.Request) -> web.Response:
         first_offset=timedelta(seconds=max(settings.sessions.pre_check_offsets_s)),
         now=utcnow(),
         webhook=request.app[ALERTER].webhook,
+        present=request.app[SCHEDULER].present,
     )
     return web.Response(
         body=body, content_type="text/plain", charset="utf-8", headers={"X-Version": "0.0.4"}
