@@ -181,6 +181,8 @@ async def test_operator_form_for_quality_and_attendance(client, tokens, simulato
     page = await client.get(f"/board/sessions/{sid}/points/P-0")
     html = await page.text()
     assert page.status == 200 and "Báo cáo chất lượng" in html and "Điểm danh" in html
+    assert html.count('name="form" value="quality"') == 1
+    assert "<title>Danh mục kiểm tra — Hội trường xã số 0 — bridgewatch</title>" in html
     csrf = html.split('name="csrf" value="')[1].split('"')[0]
     client_id = html.split('name="client_id" value="')[1].split('"')[0]
     form = {"csrf": csrf, "form": "quality", "client_id": client_id, "audio": "4", "video": "3",
