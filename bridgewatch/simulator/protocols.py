@@ -140,7 +140,7 @@ def media_figures(fault: str | None) -> tuple[float, float]:
 
 def cisco_status(point) -> str:
     """A Cisco xAPI status document with one call: incoming audio and video channels, people count."""
-    loss, jitter = media_figures(point.fault)
+    loss, jitter = point.media or media_figures(point.fault)
     received = 1000
     lost = round(received * loss / (100 - loss))
     channels = "".join(

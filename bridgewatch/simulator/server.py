@@ -32,6 +32,8 @@ class SimulatedPoint:
     # "cisco": the status page also answers xAPI GET /status.xml; people: room analytics head-count.
     codec: str | None = None
     people: int | None = None
+    # (loss %, jitter ms) of its calls, when not the fault's usual figures.
+    media: tuple[float, float] | None = None
     sip_requests: int = 0
     up: bool = True
     servers: list = field(default_factory=list)

@@ -27,7 +27,8 @@ def test_vietnamese_number_formats():
 async def finished_session(client, tokens, simulator, conn):
     """Six points: checks at T-60 and T-10, two live sweeps, reports, attendance; session over."""
     admin = bearer(tokens["admin"])
-    sim = await simulator([None, "lossy", "sip-503", "down", None, None])
+    sim = await simulator([None, None, "sip-503", "down", None, None])
+    sim.points[1].media = (6.0, 12.0)  # P-1's calls lose 6%: "bad" windows
     for i, point in enumerate(sim.points):
         unit = ("C1", "C2", "C3")[i % 3]
         point.codec = "cisco"  # every point answers xAPI /status.xml

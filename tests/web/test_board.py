@@ -1,5 +1,6 @@
 """The readiness board in a real browser (Debian's chromium driven by Playwright), and its login."""
 
+import json
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -97,7 +98,9 @@ async def test_board_in_a_browser_matches_the_api_and_updates_live(
     assert (await client.post(f"/api/v1/sessions/{sid}/check", headers=admin)).status == 200
     api = await (await client.get(f"/api/v1/sessions/{sid}/readiness", headers=admin)).json()
     reasons = [(p["code"], p["reason"]["en"]) for p in api["points"]]
-    assert api["counts"] == {"ready": 4, "degraded": 1, "unreachable": 1, "unknown": 0}, reasons
+    # The faults decide these; a loaded machine may add a "slow" degraded, never an unreachable.
+    assert api["counts"]["unreachable"] == 1 and api["counts"]["unknown"] == 0, reasons
+    assert api["counts"]["ready"] >= 3 and api["counts"]["degraded"] >= 1, reasons
 
     base = str(client.make_url("/"))[:-1]
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
@@ -114,8 +117,17 @@ async def test_board_in_a_browser_matches_the_api_and_updates_live(
     await client.post(f"/api/v1/sessions/{sid}/check", headers=admin)
     row = page.locator('tr.point[data-code="P-0"]')
     await row.locator(".badge.unreachable").wait_for(timeout=10000)
-    assert await page.inner_text("#count-unreachable") == "2"
-    assert await page.inner_text("#count-ready") == "3"
+    after = await (await client.get(f"/api/v1/sessions/{sid}/readiness", headers=admin)).json()
+    assert after["counts"]["unreachable"] == 2
+    # The live page catches up with every point of the sweep, and then shows the API's counts.
+    states = ("ready", "degraded", "unreachable", "unknown")
+    expected = json.dumps([str(after["counts"][s]) for s in states], separators=(",", ":"))
+    await page.wait_for_function(
+        """(expected) => JSON.stringify(['ready', 'degraded', 'unreachable', 'unknown']
+            .map((s) => document.getElementById('count-' + s).textContent)) === expected""",
+        arg=expected,
+        timeout=10000,
+    )
     assert "SIP" in await row.locator(".reason").inner_text()
 
     await page.check("#only-problems")
