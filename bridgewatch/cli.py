@@ -354,11 +354,7 @@ def cmd_attendance(args: argparse.Namespace, settings: Settings) -> int:
             session = await store.get_session(conn, args.session)
             endpoint = await endpoints.get_endpoint(conn, args.code)
             await store.require_point(conn, session.id, endpoint.id)
-            expected = await conn.fetchval(
-                "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
-                session.id,
-                endpoint.id,
-            )
+            expected = await store.expected_of(conn, session.id, endpoint.id)
             body = {"present_at_start": args.present, "late": args.late, "left_early": args.left_early,
                     "absent": args.absent, "absent_reasons": args.reasons, "note": args.note}  # fmt: skip
             await attendance.save(

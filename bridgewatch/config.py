@@ -9,6 +9,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -73,6 +74,11 @@ class SessionsSettings:
     resync_s: int = 30
     # Name of this instance in sweep claims; empty: host name and process id.
     instance: str = ""
+
+    @property
+    def first_offset(self) -> timedelta:
+        """How long before its start a session enters its readiness window."""
+        return timedelta(seconds=max(self.pre_check_offsets_s))
 
 
 @dataclass(frozen=True)

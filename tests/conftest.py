@@ -136,6 +136,20 @@ async def tokens(conn: asyncpg.Connection) -> dict[str, str]:
     return result
 
 
+def require_tool(command: str, package: str) -> str:
+    """The path of a system tool; a skip on a laptop without it, a failure in CI (CI=true)."""
+    import shutil
+
+    path = shutil.which(command) or (
+        command if os.path.isabs(command) and os.path.exists(command) else None
+    )
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{package} is required in CI (apt-get install -y {package})")
+        pytest.skip(f"{package} is not installed")
+    return path
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -2,30 +2,17 @@
 
 import asyncio
 import json
-import os
-import shutil
 import socket
 import subprocess
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bridgewatch.metrics import ENDPOINT_FAMILIES
-from tests.conftest import bearer
+from tests.conftest import bearer, require_tool
 from tests.web.test_board import make_session
 
 ROOT = Path(__file__).parent.parent
-PROMETHEUS = shutil.which("prometheus")
-PROMTOOL = shutil.which("promtool")
-
-
-def need(tool: str | None, package: str) -> str:
-    if tool is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{package} is required in CI (apt-get install -y {package})")
-        pytest.skip(f"{package} is not installed")
-    return tool
 
 
 def free_port() -> int:
@@ -35,7 +22,7 @@ def free_port() -> int:
 
 
 def test_alert_rules_check_and_unit_tests_pass():
-    promtool = need(PROMTOOL, "prometheus")
+    promtool = require_tool("promtool", "prometheus")
     folder = ROOT / "config" / "prometheus"
     checked = subprocess.run(
         [promtool, "check", "rules", "alerts.yml"], cwd=folder, capture_output=True, text=True
@@ -60,8 +47,8 @@ def substitute(expr: str, values: dict[str, str]) -> str:
 async def test_every_dashboard_query_returns_data_from_a_real_prometheus(
     client, tokens, simulator, tmp_path
 ):
-    prometheus = need(PROMETHEUS, "prometheus")
-    promtool = need(PROMTOOL, "prometheus")
+    prometheus = require_tool("prometheus", "prometheus")
+    promtool = require_tool("promtool", "prometheus")
     sim = await simulator([None, None, "sip-503", "down", None, "slow"])
     sid = await make_session(client, tokens["admin"], sim)
     assert (

@@ -149,6 +149,12 @@ async def upsert_endpoints(
     return len(rows) - len(existing), len(existing)
 
 
+async def list_by_ids(conn: asyncpg.Connection, ids: list[int]) -> list[Endpoint]:
+    """The endpoints with these ids, ordered by unit path then code."""
+    rows = await conn.fetch(ENDPOINT_SELECT + "WHERE e.id = ANY($1) ORDER BY t.path, e.code", ids)
+    return [_endpoint(r) for r in rows]
+
+
 async def list_by_codes(conn: asyncpg.Connection, codes: list[str]) -> list[Endpoint]:
     rows = await conn.fetch(ENDPOINT_SELECT + "WHERE e.code = ANY($1) ORDER BY e.code", codes)
     return [_endpoint(r) for r in rows]

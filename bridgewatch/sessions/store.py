@@ -121,10 +121,8 @@ async def session_points(conn: asyncpg.Connection, session_id: int) -> list[Sess
     expected = {r["endpoint_id"]: r["expected"] for r in rows}
     if not expected:
         return []
-    items = await conn.fetch(
-        endpoints.ENDPOINT_SELECT + "WHERE e.id = ANY($1) ORDER BY t.path, e.code", list(expected)
-    )
-    return [SessionPoint(endpoints._endpoint(r), expected[r["id"]]) for r in items]
+    items = await endpoints.list_by_ids(conn, list(expected))
+    return [SessionPoint(e, expected[e.id]) for e in items]
 
 
 async def add_points(
@@ -145,6 +143,15 @@ async def add_points(
         [(session_id, endpoint_id, expected) for endpoint_id, expected in pairs],
     )
     return len(pairs)
+
+
+async def expected_of(conn: asyncpg.Connection, session_id: int, endpoint_id: int) -> int:
+    """Delegates expected at one point of a session."""
+    return await conn.fetchval(
+        "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
+        session_id,
+        endpoint_id,
+    )
 
 
 async def set_expected(

@@ -52,10 +52,11 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/board/sessions/{id}", board.board_page)
     app.router.add_get("/board/sessions/{id}/data", board.board_data)
     app.router.add_get("/board/sessions/{id}/events", board.board_events)
-    app.router.add_post("/board/sessions/{id}/check", board.board_check)
+    # The board's buttons and links reach the API's handlers with the login's principal.
+    app.router.add_post("/board/sessions/{id}/check", sessions.check_session)
     app.router.add_get("/board/sessions/{id}/points/{code}", board.checklist_page)
     app.router.add_post("/board/sessions/{id}/points/{code}", board.checklist_page)
-    app.router.add_get("/board/sessions/{id}/report", board.board_report)
+    app.router.add_get("/board/sessions/{id}/report", feedback.session_report)
     app.router.add_static("/static", STATIC)
 
     app.router.add_get("/api/v1/sessions", sessions.list_sessions)

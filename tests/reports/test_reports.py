@@ -4,7 +4,6 @@ checked against what the database holds."""
 import asyncio
 import csv
 import io
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +13,7 @@ import pytest
 from bridgewatch.reports.text import number, percent
 from bridgewatch.sessions import store
 from bridgewatch.web.keys import MONITOR, SCHEDULER
-from tests.conftest import bearer
+from tests.conftest import bearer, require_tool
 
 
 def test_vietnamese_number_formats():
@@ -180,12 +179,7 @@ async def test_report_figures_equal_the_database_in_csv_xlsx_and_html(
 
 async def test_pdf_renders_vietnamese(client, tokens, finished_session, tmp_path):
     for tool in ("pdftoppm", "pdftotext"):
-        if shutil.which(tool) is None:
-            import os
-
-            if os.environ.get("CI") == "true":
-                pytest.fail("poppler-utils is required in CI")
-            pytest.skip("poppler-utils is not installed")
+        require_tool(tool, "poppler-utils")
     pdf = await (
         await client.get(
             f"/api/v1/sessions/{finished_session}/report?format=pdf&lang=vi",

@@ -31,9 +31,8 @@ class Receiver:
         return [(m["event"], m["endpoint"]["code"], m["dependents"]) for m in self.messages]
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def receiver():
-    receiver = Receiver()
+async def serve(receiver: Receiver) -> web.AppRunner:
+    """Start the receiver on a loopback port; its address lands in `receiver.url`."""
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
     runner = web.AppRunner(app)
@@ -41,6 +40,13 @@ async def receiver():
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     receiver.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"
+    return runner
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def receiver():
+    receiver = Receiver()
+    runner = await serve(receiver)
     yield receiver
     await runner.cleanup()
 
@@ -107,14 +113,8 @@ async def test_outside_the_window_nothing_is_sent(conn, pool, monitor, points, r
 async def test_webhook_retries_with_backoff_until_delivered():
     receiver = Receiver()
     receiver.fail_next = 2
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"
-    webhook = Webhook(AlertsSettings(webhook_url=url, backoff=0.05, attempts=5))
+    runner = await serve(receiver)
+    webhook = Webhook(AlertsSettings(webhook_url=receiver.url, backoff=0.05, attempts=5))
     webhook.start()
     try:
         webhook.send({"event": "problem", "endpoint": {"code": "X"}})

@@ -1,25 +1,14 @@
 """The readiness board in a real browser (Debian's chromium driven by Playwright), and its login."""
 
 import json
-import os
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
-from tests.conftest import bearer
+from tests.conftest import bearer, require_tool
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
-
-
-def need_chromium():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
-        pytest.skip("chromium is not installed")
 
 
 async def make_session(client, token, sim, *, starts_in=timedelta(minutes=20)):
@@ -76,12 +65,12 @@ async def test_board_needs_login_and_csrf(client, tokens, simulator):
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def browser():
-    need_chromium()
+    chromium = require_tool("chromium", "chromium")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )  # fmt: skip

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import jinja2
 from aiohttp import web
 
-from bridgewatch.auth import Principal, authenticate, create_login, end_login, login_principal
+from bridgewatch.auth import authenticate, create_login, end_login, login_principal
 from bridgewatch.errors import BridgewatchError, Forbidden, Unauthorized, ValidationError
 from bridgewatch.registry import endpoints
 from bridgewatch.sessions import attendance, quality_reports, store
@@ -23,13 +23,11 @@ from bridgewatch.state import EndpointStatus
 from bridgewatch.web.i18n import COOKIE, WORDS, language
 from bridgewatch.web.keys import MONITOR, POOL, PRINCIPAL, SETTINGS
 from bridgewatch.web.params import json_reply
-from bridgewatch.web.views.feedback import session_report
-from bridgewatch.web.views.sessions import check_session, readiness_data, session_id
+from bridgewatch.web.views.sessions import readiness_data, session_id
 
 LOGIN_COOKIE = "bw_login"
 HEARTBEAT_S = 15
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
-WHO = web.RequestKey("board_principal", Principal)
 CSRF = web.RequestKey("board_csrf", str)
 
 
@@ -47,7 +45,11 @@ def _render(request: web.Request, name: str, *, status: int = 200, **context) ->
         request.app[TEMPLATES]
         .get_template(name)
         .render(
-            lang=lang, t=WORDS[lang], who=request.get(WHO), csrf=request.get(CSRF, ""), **context
+            lang=lang,
+            t=WORDS[lang],
+            who=request.get(PRINCIPAL),
+            csrf=request.get(CSRF, ""),
+            **context,
         )
     )
     response = web.Response(text=html, content_type="text/html", status=status)
@@ -70,7 +72,10 @@ def local(request: web.Request, value: str | datetime | None) -> str:
 
 @web.middleware
 async def board_auth(request: web.Request, handler):
-    """Pages under /board need a login cookie; their POSTs also need the login's CSRF token."""
+    """Pages under /board need a login cookie; their POSTs also need the login's CSRF token.
+
+    The login's principal goes where the API's token puts it, so API handlers serve the board too.
+    """
     if not request.path.startswith("/board"):
         return await handler(request)
     login_id = request.cookies.get(LOGIN_COOKIE)
@@ -82,7 +87,7 @@ async def board_auth(request: web.Request, handler):
         if request.method == "GET" and not request.path.endswith(("/events", "/data")):
             raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
         raise Unauthorized("log in first")
-    request[WHO], request[CSRF] = found
+    request[PRINCIPAL], request[CSRF] = found
     if request.method == "POST":
         sent = request.headers.get("X-CSRF-Token")
         if sent is None and request.content_type == "application/x-www-form-urlencoded":
@@ -134,10 +139,6 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
-def _first_offset(request: web.Request) -> timedelta:
-    return timedelta(seconds=max(request.app[SETTINGS].sessions.pre_check_offsets_s))
-
-
 async def sessions_page(request: web.Request) -> web.Response:
     now = utcnow()
     async with request.app[POOL].acquire() as conn:
@@ -146,7 +147,7 @@ async def sessions_page(request: web.Request) -> web.Response:
         )
     rows = [
         {"id": s.id, "title": s.title, "starts": local(request, s.starts_at), "ends": local(request, s.ends_at),
-         "points": s.points, "phase": s.phase(now, _first_offset(request))}
+         "points": s.points, "phase": s.phase(now, request.app[SETTINGS].sessions.first_offset)}
         for s in items
     ]  # fmt: skip
     return _render(request, "sessions.html", sessions=rows)
@@ -162,7 +163,7 @@ async def board_page(request: web.Request) -> web.Response:
     lang = language(request)
     return _render(
         request, "board.html", data=data, starts=local(request, session["starts_at"]),
-        ends=local(request, session["ends_at"]), can_check=request[WHO].role in ("admin", "operator"),
+        ends=local(request, session["ends_at"]), can_check=request[PRINCIPAL].role in ("admin", "operator"),
         words_json=json.dumps(WORDS[lang], ensure_ascii=False).replace("</", "<\\/"),
     )  # fmt: skip
 
@@ -214,12 +215,6 @@ async def board_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def board_check(request: web.Request) -> web.Response:
-    """The board's re-check buttons: the same as the API's session check, with the login's rights."""
-    request[PRINCIPAL] = request[WHO]
-    return await check_session(request)
-
-
 def _int_field(form, name: str) -> object:
     raw = str(form.get(name, "")).strip()
     return int(raw) if raw.lstrip("-").isdigit() else (raw or 0)
@@ -242,11 +237,7 @@ async def _save_form(conn, request: web.Request, form, session, point, who) -> N
         )  # fmt: skip
         await quality_reports.submit(conn, session.id, point.id, report, who.name)
     elif kind == "attendance":
-        expected = await conn.fetchval(
-            "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
-            session.id,
-            point.id,
-        )
+        expected = await store.expected_of(conn, session.id, point.id)
         body = {
             k: _int_field(form, k) for k in ("present_at_start", "late", "left_early", "absent")
         }
@@ -268,7 +259,7 @@ async def _save_form(conn, request: web.Request, form, session, point, who) -> N
 async def checklist_page(request: web.Request) -> web.Response:
     """A point's page for its operator: checklist, quality report, attendance — on a phone."""
     sid = session_id(request)
-    who = request[WHO]
+    who = request[PRINCIPAL]
     lang = language(request)
     message = error = None
     status = 200
@@ -292,11 +283,7 @@ async def checklist_page(request: web.Request) -> web.Response:
                 error, status = f"{exc.field}: {exc.message}", 400
         entry = (await store.checklists(conn, sid)).get(point.id, {"items": {}, "help": None})
         present = (await attendance.attendance_rows(conn, sid)).get(point.id)
-        expected = await conn.fetchval(
-            "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
-            sid,
-            point.id,
-        )
+        expected = await store.expected_of(conn, sid, point.id)
         reports = await quality_reports.reports_for(conn, sid, point.id)
     index = 0 if lang == "vi" else 1
     items = [(item, CHECKLIST_LABELS[item][index]) for item in CHECKLIST_ITEMS]
@@ -306,9 +293,3 @@ async def checklist_page(request: web.Request) -> web.Response:
     return _render(request, "checklist.html", status=status, session=session, point=point, entry=entry, items=items,
                    can_edit=can_edit, message=message, error=error, categories=categories, client_id=secrets.token_hex(8),
                    attendance=dict(present) if present else {}, expected=expected, reports=reports)  # fmt: skip
-
-
-async def board_report(request: web.Request) -> web.Response:
-    """The post-session report, from the board (any logged-in role)."""
-    request[PRINCIPAL] = request[WHO]
-    return await session_report(request)

@@ -64,11 +64,7 @@ async def put_attendance(request: web.Request) -> web.Response:
     body = await json_object(request)
     async with request.app[POOL].acquire() as conn:
         session, endpoint = await _point(request, conn)
-        expected = await conn.fetchval(
-            "SELECT expected FROM session_point WHERE session_id = $1 AND endpoint_id = $2",
-            session.id,
-            endpoint.id,
-        )
+        expected = await store.expected_of(conn, session.id, endpoint.id)
         record = attendance.clean_attendance(body, expected)
         async with conn.transaction():
             await attendance.save(conn, session.id, endpoint.id, record, principal(request).name)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiohttp import web
 
 from bridgewatch.auth import authenticate
@@ -30,7 +28,7 @@ async def metrics(request: web.Request) -> web.Response:
     body = render(
         request.app[METRICS],
         request.app[SCHEDULER].known,
-        first_offset=timedelta(seconds=max(settings.sessions.pre_check_offsets_s)),
+        first_offset=settings.sessions.first_offset,
         now=utcnow(),
         webhook=request.app[ALERTER].webhook,
         present=request.app[SCHEDULER].present,

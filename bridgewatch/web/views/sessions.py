@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiohttp import web
 
 from bridgewatch.auth import audit
@@ -142,7 +140,7 @@ async def readiness_data(request: web.Request, sid: int) -> dict:
         session = await store.get_session(conn, sid)
         return await session_readiness(
             conn, request.app[MONITOR].state, session, now=utcnow(),
-            first_offset=timedelta(seconds=max(settings.sessions.pre_check_offsets_s)),
+            first_offset=settings.sessions.first_offset,
         )  # fmt: skip
 
 
